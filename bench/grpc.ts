@@ -1,0 +1,131 @@
+/**
+ * The gRPC path: a `weft run` process serving the Durable Task protocol, and an app using @dapr/dapr 3.18's
+ * WorkflowRuntime (worker) and DaprWorkflowClient in this process, as a Dapr app talks to its sidecar.
+ * Workloads W1 (10-step latency, one at a time) and W2 (1,000 x 10-step workflows at 50 concurrent).
+ *
+ *   node --import tsx bench/grpc.ts [--runs 200] [--workflows 1000] [--concurrency 50]   # prints JSON
+ */
+import { parseArgs } from "node:util";
+import { DaprWorkflowClient, LogLevel, type WorkflowContext, WorkflowRuntime } from "@dapr/dapr";
+import { WEFT_VERSION } from "../src/cli/version.js";
+import { startWeft } from "../test/conformance/harness/weft-process.js";
+import type { PeerSystem } from "./peers/harness.js";
+import { nowMs, percentile, round, runPool } from "./peers/measure.js";
+import { DEFAULT_SIZES, STEPS_PER_WORKFLOW } from "./peers/types.js";
+
+export interface GrpcBenchSizes {
+  w1Warmup: number;
+  w1Runs: number;
+  w2Workflows: number;
+  w2Concurrency: number;
+}
+
+export interface GrpcBenchResult {
+  w1: { p50Ms: number; p99Ms: number; meanMs: number; runs: number };
+  w2: {
+    workflowsPerSec: number;
+    stepsPerSec: number;
+    seconds: number;
+    workflows: number;
+    concurrency: number;
+  };
+}
+
+const step = (_: unknown, n: number) => n + 1;
+
+// Starts at 1: the SDK drops falsy activity inputs.
+async function* sequential(ctx: WorkflowContext, steps: number): AsyncGenerator<unknown, number, number> {
+  let n = 1;
+  for (let i = 0; i < steps; i++) n = yield ctx.callActivity(step, n);
+  return n;
+}
+
+/**
+ * The SDK logs every work item at info level to the console whatever logger it is given; that would measure the
+ * terminal. Its errors still show.
+ */
+function silenceSdkChatter(): () => void {
+  const saved = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
+  const quiet = () => {};
+  Object.assign(console, { log: quiet, info: quiet, warn: quiet, debug: quiet });
+  return () => Object.assign(console, saved);
+}
+
+export async function runGrpcBench(sizes: GrpcBenchSizes): Promise<GrpcBenchResult> {
+  const restoreConsole = silenceSdkChatter();
+  const weft = await startWeft();
+  const [daprHost, daprPort] = weft.address.split(":") as [string, string];
+  const options = { daprHost, daprPort, logger: { level: LogLevel.Error } };
+  const worker = new WorkflowRuntime(options).registerWorkflow(sequential).registerActivity(step);
+  await worker.start();
+  const client = new DaprWorkflowClient(options);
+  const runOne = async () => {
+    const id = await client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
+    const state = await client.waitForWorkflowCompletion(id, false, 120);
+    if (state?.runtimeStatus !== 1) throw new Error(`workflow ${id} ended ${state?.runtimeStatus}`);
+  };
+  try {
+    const latencies: number[] = [];
+    for (let i = 0; i < sizes.w1Warmup + sizes.w1Runs; i++) {
+      const t0 = nowMs();
+      await runOne();
+      if (i >= sizes.w1Warmup) latencies.push(nowMs() - t0);
+    }
+    const t0 = nowMs();
+    await runPool(sizes.w2Workflows, sizes.w2Concurrency, runOne);
+    const seconds = (nowMs() - t0) / 1000;
+    return {
+      w1: {
+        p50Ms: round(percentile(latencies, 50)),
+        p99Ms: round(percentile(latencies, 99)),
+        meanMs: round(latencies.reduce((a, b) => a + b, 0) / latencies.length),
+        runs: latencies.length,
+      },
+      w2: {
+        workflowsPerSec: round(sizes.w2Workflows / seconds),
+        stepsPerSec: round((sizes.w2Workflows * STEPS_PER_WORKFLOW) / seconds),
+        seconds: round(seconds),
+        workflows: sizes.w2Workflows,
+        concurrency: sizes.w2Concurrency,
+      },
+    };
+  } finally {
+    await client.stop();
+    await worker.stop();
+    await weft.stop();
+    restoreConsole();
+  }
+}
+
+/** The gRPC path as a system of `npm run bench`: W1 and W2, each on a fresh `weft run`. */
+export const weftGrpc: PeerSystem = {
+  system: "weft-grpc",
+  version: WEFT_VERSION,
+  workloads: {
+    W1: async (sizes) => (await runGrpcBench({ ...sizes, w2Workflows: 0 })).w1,
+    W2: async (sizes) => (await runGrpcBench({ ...sizes, w1Warmup: 0, w1Runs: 0 })).w2,
+  },
+  unsupported: Object.fromEntries(
+    (["W3", "W4", "W5", "W6"] as const).map((w) => [
+      w,
+      "measured in process only; the gRPC path runs W1 and W2",
+    ]),
+  ),
+};
+
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const { values } = parseArgs({
+    options: {
+      runs: { type: "string", default: String(DEFAULT_SIZES.w1Runs) },
+      workflows: { type: "string", default: String(DEFAULT_SIZES.w2Workflows) },
+      concurrency: { type: "string", default: String(DEFAULT_SIZES.w2Concurrency) },
+    },
+  });
+  const result = await runGrpcBench({
+    w1Warmup: DEFAULT_SIZES.w1Warmup,
+    w1Runs: Number(values.runs),
+    w2Workflows: Number(values.workflows),
+    w2Concurrency: Number(values.concurrency),
+  });
+  console.log(JSON.stringify(result, null, 2));
+}

@@ -1,0 +1,187 @@
+/** Renders benchmark results: a console table and docs/benchmarks.md, with Weft/peer ratios from the same run. */
+import type { Metrics } from "./peers/harness.js";
+import type { PeerResult, WorkloadId } from "./peers/types.js";
+
+export interface Report {
+  machine: Record<string, string | number | boolean>;
+  commitFloor: Metrics;
+  results: PeerResult[];
+}
+
+/** The figures compared across systems; `lower` marks the ones where less is better. */
+const KEY_METRICS: Record<WorkloadId, Array<{ metric: string; label: string; lower?: boolean }>> = {
+  W1: [
+    { metric: "p50Ms", label: "10-step latency p50 (ms)", lower: true },
+    { metric: "p99Ms", label: "10-step latency p99 (ms)", lower: true },
+  ],
+  W2: [
+    { metric: "workflowsPerSec", label: "1,000 x 10 steps at 50: workflows/s" },
+    { metric: "stepsPerSec", label: "1,000 x 10 steps at 50: steps/s" },
+  ],
+  W3: [{ metric: "workflowsPerSec", label: "fan-out 100, 100 workflows: workflows/s" }],
+  W4: [
+    { metric: "firstPerStepMs", label: "10,000 steps: ms/step, first 1,000", lower: true },
+    { metric: "lastPerStepMs", label: "10,000 steps: ms/step, last 1,000", lower: true },
+    { metric: "lastOverFirst", label: "10,000 steps: last/first", lower: true },
+  ],
+  W5: [
+    { metric: "rssDeltaBytesPerInstance", label: "10,000 waiting: RSS bytes/instance", lower: true },
+    { metric: "waitingRssMB", label: "10,000 waiting: RSS (MB)", lower: true },
+    { metric: "completeAllMs", label: "10,000 waiting: raise-all to all done (ms)", lower: true },
+  ],
+  W6: [{ metric: "startsPerSec", label: "HTTP starts/s" }],
+};
+
+const fmt = (v: number | undefined) =>
+  v === undefined || Number.isNaN(v)
+    ? "-"
+    : Math.abs(v) >= 100
+      ? v.toFixed(0)
+      : v.toFixed(Math.abs(v) >= 10 ? 1 : 3);
+
+interface Row {
+  label: string;
+  values: Record<string, number | undefined>;
+  ratios: Record<string, number | undefined>;
+}
+
+function rows(report: Report): { systems: string[]; peers: string[]; ratioKeys: string[]; rows: Row[] } {
+  const systems = [...new Set(report.results.map((r) => r.system))];
+  const peers = systems.filter((s) => !s.startsWith("weft"));
+  const find = (system: string, workload: string) =>
+    report.results.find((r) => r.system === system && r.workload === workload);
+  const out: Row[] = [];
+  for (const [workload, metrics] of Object.entries(KEY_METRICS)) {
+    for (const { metric, label } of metrics) {
+      const values: Row["values"] = {};
+      for (const system of systems) values[system] = find(system, workload)?.metrics[metric];
+      if (Object.values(values).every((v) => v === undefined)) continue;
+      const ratios: Row["ratios"] = {};
+      for (const ours of systems.filter((s) => s.startsWith("weft"))) {
+        for (const peer of peers) {
+          const mine = values[ours];
+          const theirs = values[peer];
+          ratios[`${ours}/${peer}`] = mine !== undefined && theirs ? mine / theirs : undefined;
+        }
+      }
+      out.push({ label: `${workload} ${label}`, values, ratios });
+    }
+  }
+  const ratioKeys = [...new Set(out.flatMap((r) => Object.keys(r.ratios)))].filter((k) =>
+    out.some((r) => r.ratios[k] !== undefined),
+  );
+  return { systems, peers, ratioKeys, rows: out };
+}
+
+function cells(report: Report): { header: string[]; lines: string[][] } {
+  const { systems, ratioKeys, rows: data } = rows(report);
+  const header = ["workload / metric", ...systems, ...ratioKeys];
+  const lines = data.map((r) => [
+    r.label,
+    ...systems.map((s) => fmt(r.values[s])),
+    ...ratioKeys.map((k) => (r.ratios[k] === undefined ? "-" : `${fmt(r.ratios[k])}x`)),
+  ]);
+  return { header, lines };
+}
+
+const metric = (report: Report, system: string, workload: string, name: string) =>
+  report.results.find((r) => r.system === system && r.workload === workload)?.metrics[name];
+
+/** Issue 5's targets, checked against this run's figures. */
+function targets(report: Report): string[] {
+  const peers = [...new Set(report.results.map((r) => r.system))].filter((s) => !s.startsWith("weft"));
+  const out: string[] = [];
+  const check = (label: string, ok: boolean | undefined, detail: string) =>
+    out.push(`| ${label} | ${ok === undefined ? "not measured" : ok ? "met" : "**not met**"} | ${detail} |`);
+  const w2 = metric(report, "weft", "W2", "workflowsPerSec");
+  for (const peer of peers) {
+    const theirs = metric(report, peer, "W2", "workflowsPerSec");
+    const ratio = w2 && theirs ? w2 / theirs : undefined;
+    check(`W2 >= 10x ${peer}`, ratio === undefined ? undefined : ratio >= 10, ratio ? `${fmt(ratio)}x` : "-");
+  }
+  const bestPeerP50 = Math.min(
+    ...peers.map((p) => metric(report, p, "W1", "p50Ms") ?? Number.POSITIVE_INFINITY),
+  );
+  const p50 = metric(report, "weft", "W1", "p50Ms");
+  check(
+    "W1 p50 <= 1/5 of the best peer",
+    p50 === undefined || !Number.isFinite(bestPeerP50) ? undefined : p50 <= bestPeerP50 / 5,
+    p50 !== undefined && Number.isFinite(bestPeerP50) ? `${fmt(p50)} ms vs ${fmt(bestPeerP50)} ms` : "-",
+  );
+  const w4 = metric(report, "weft", "W4", "lastOverFirst");
+  check(
+    "W4 last 1,000 within 1.5x of first",
+    w4 === undefined ? undefined : w4 <= 1.5,
+    w4 ? `${fmt(w4)}x` : "-",
+  );
+  const w5 = metric(report, "weft", "W5", "rssDeltaBytesPerInstance");
+  check(
+    "W5 < 2 KB resident per waiting instance",
+    w5 === undefined ? undefined : w5 < 2048,
+    w5 ? `${fmt(w5)} B` : "-",
+  );
+  const grpc = metric(report, "weft-grpc", "W2", "workflowsPerSec");
+  const restate = metric(report, "restate", "W2", "workflowsPerSec");
+  const gr = grpc && restate ? grpc / restate : undefined;
+  check("gRPC W2 >= 2x restate", gr === undefined ? undefined : gr >= 2, gr ? `${fmt(gr)}x` : "-");
+  return ["| target | this run | figure |", "|---|---|---|", ...out];
+}
+
+export function renderTable(report: Report): string {
+  const { header, lines } = cells(report);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const render = (row: string[]) =>
+    row.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const floor = `durable SQLite commit on this disk: p50 ${fmt(report.commitFloor.commitP50Ms)} ms, p99 ${fmt(report.commitFloor.commitP99Ms)} ms`;
+  const errors = report.results.filter((r) => r.error).map((r) => `${r.system} ${r.workload}: ${r.error}`);
+  return [render(header), ...lines.map(render), "", floor, ...errors, "", ...targets(report)].join("\n");
+}
+
+export function renderMarkdown(report: Report): string {
+  const { header, lines } = cells(report);
+  const peers = [...new Set(report.results.map((r) => r.system))].filter((s) => !s.startsWith("weft"));
+  const m = report.machine;
+  const w2 = report.results.find((r) => r.system === "weft" && r.workload === "W2")?.metrics;
+  const versions = [...new Map(report.results.map((r) => [r.system, r.version])).entries()]
+    .map(([s, v]) => `${s} ${v}`)
+    .join(", ");
+  const table = [
+    `| ${header.join(" | ")} |`,
+    `|---|${header
+      .slice(1)
+      .map(() => "---:")
+      .join("|")}|`,
+    ...lines.map((l) => `| ${l.join(" | ")} |`),
+  ].join("\n");
+  const errors = report.results.filter((r) => r.error);
+  return `# Benchmarks
+
+Generated by \`npm run bench${peers.length ? " -- --peers" : ""}\` on ${m.date}. Every figure is the median of ${m.runs}
+run(s) measured in this one invocation, side by side; ratios are the Weft figure divided by the peer's (for
+latencies, memory and per-step times lower is better, for rates higher is better). The machine is shared and noisy:
+compare ratios from one run rather than absolute figures across runs.
+
+- Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel}, Node ${m.node}
+- Versions: ${versions}
+- \`weft\`: the in-process SDK on the embedded SQLite store (WAL, \`synchronous=FULL\`: every acknowledged change
+  is fsynced); its W6 goes through the HTTP API of \`weft run\`. \`weft-grpc\`: a \`weft run\` process and an app
+  using \`@dapr/dapr\` 3.18's workflow worker and client over gRPC. Peers run with their default durability (see
+  bench/peers/README.md for how each one runs each workload).
+
+## Results
+
+${table}
+
+## Targets (issue 5)
+
+${targets(report).join("\n")}
+
+## The commit path
+
+- One durable SQLite commit (one small row, WAL, synchronous=FULL) on this disk: p50 ${fmt(report.commitFloor.commitP50Ms)} ms,
+  p99 ${fmt(report.commitFloor.commitP99Ms)} ms.
+- Weft under W2: ${w2 ? `${fmt(w2.commits)} commits, ${fmt(w2.stepsPerCommit)} steps per commit` : "not measured in this run"}.
+  Concurrent instances share commits (group commit), and an activity's result is made durable together with the
+  next turn of its workflow, so a step costs far less than one fsync.
+${errors.length ? `\n## Workloads that did not run\n\n${errors.map((e) => `- ${e.system} ${e.workload}: ${e.error}`).join("\n")}\n` : ""}`;
+}

@@ -1,0 +1,204 @@
+/**
+ * Weft's own workloads, in process on the embedded SQLite store with durable (fsync) commits, plus W6 through the
+ * HTTP API of a `weft run` server. Same workloads and metric names as the peers (bench/peers/types.ts).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { WEFT_VERSION } from "../src/cli/version.js";
+import { WorkflowClient, WorkflowRuntime, type WorkflowRuntimeOptions } from "../src/index.js";
+import { startServer } from "../src/server.js";
+import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
+import { runStartStorm } from "./peers/autocannon.js";
+import type { Metrics, PeerSystem } from "./peers/harness.js";
+import { MB, nowMs, percentile, runPool } from "./peers/measure.js";
+import { STEPS_PER_WORKFLOW, type WorkloadSizes } from "./peers/types.js";
+import { fanOut, long, registerBenchWorkflows, sequential, stepTimes, waitForEvent } from "./workflows.js";
+
+interface Env {
+  runtime: WorkflowRuntime;
+  client: WorkflowClient;
+  store: SqliteStore;
+  close(): Promise<void>;
+}
+
+async function open(options: Partial<WorkflowRuntimeOptions> = {}): Promise<Env> {
+  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
+  const store = new SqliteStore({ path: join(dir, "weft.db") });
+  const runtime = new WorkflowRuntime({ ...options, store });
+  registerBenchWorkflows(runtime);
+  await runtime.start();
+  return {
+    runtime,
+    client: new WorkflowClient(runtime),
+    store,
+    async close() {
+      await runtime.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function w1(sizes: WorkloadSizes): Promise<Metrics> {
+  const env = await open();
+  const latencies: number[] = [];
+  for (let i = 0; i < sizes.w1Warmup + sizes.w1Runs; i++) {
+    const t0 = nowMs();
+    const id = await env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
+    await env.runtime.service.waitForCompletion(id);
+    if (i >= sizes.w1Warmup) latencies.push(nowMs() - t0);
+  }
+  await env.close();
+  return {
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    meanMs: latencies.reduce((a, b) => a + b, 0) / latencies.length,
+  };
+}
+
+async function w2(sizes: WorkloadSizes): Promise<Metrics> {
+  const env = await open();
+  const before = env.store.commitStats;
+  const t0 = nowMs();
+  await runPool(sizes.w2Workflows, sizes.w2Concurrency, async () => {
+    const id = await env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
+    await env.runtime.service.waitForCompletion(id);
+  });
+  const seconds = (nowMs() - t0) / 1000;
+  const commits = env.store.commitStats.commits - before.commits;
+  await env.close();
+  const steps = sizes.w2Workflows * STEPS_PER_WORKFLOW;
+  return {
+    workflowsPerSec: sizes.w2Workflows / seconds,
+    stepsPerSec: steps / seconds,
+    commits,
+    stepsPerCommit: steps / commits,
+  };
+}
+
+async function w3(sizes: WorkloadSizes): Promise<Metrics> {
+  const env = await open();
+  const t0 = nowMs();
+  await runPool(sizes.w3Workflows, sizes.w3Concurrency, async () => {
+    const id = await env.client.scheduleNewWorkflow(fanOut, sizes.w3FanOut);
+    await env.runtime.service.waitForCompletion(id, 600_000);
+  });
+  const seconds = (nowMs() - t0) / 1000;
+  await env.close();
+  return {
+    workflowsPerSec: sizes.w3Workflows / seconds,
+    stepsPerSec: (sizes.w3Workflows * sizes.w3FanOut) / seconds,
+  };
+}
+
+async function w4(sizes: WorkloadSizes): Promise<Metrics> {
+  const env = await open();
+  stepTimes.length = 0;
+  const t0 = nowMs();
+  const id = await env.client.scheduleNewWorkflow(long, sizes.w4Steps);
+  await env.runtime.service.waitForCompletion(id, 600_000);
+  const totalMs = nowMs() - t0;
+  await env.close();
+  const window = sizes.w4Window;
+  const perStep = (from: number) => (stepTimes[from + window - 1]! - stepTimes[from]!) / (window - 1);
+  const first = perStep(0);
+  const last = perStep(sizes.w4Steps - window);
+  return { firstPerStepMs: first, lastPerStepMs: last, lastOverFirst: last / first, totalMs };
+}
+
+async function w5(sizes: WorkloadSizes): Promise<Metrics> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const env = await open({ cacheSize: 100 });
+  gc?.();
+  const before = process.memoryUsage();
+  const n = sizes.w5Instances;
+  const t0 = nowMs();
+  const ids: string[] = [];
+  await runPool(n, 100, async () => {
+    ids.push(await env.client.scheduleNewWorkflow(waitForEvent));
+  });
+  await runPool(n, 500, async (i) => {
+    await env.runtime.service.waitForStatus(ids[i]!, ["RUNNING"], 600_000);
+  });
+  const allWaitingMs = nowMs() - t0;
+  gc?.();
+  const waiting = process.memoryUsage();
+  const t1 = nowMs();
+  await runPool(n, 500, (i) => env.client.raiseEvent(ids[i]!, "go", 1));
+  const raiseMs = nowMs() - t1;
+  await runPool(n, 500, async (i) => {
+    await env.runtime.service.waitForCompletion(ids[i]!, 600_000);
+  });
+  const completeAllMs = nowMs() - t1;
+  await env.close();
+  return {
+    instances: n,
+    allWaitingMs,
+    waitingRssMB: waiting.rss / MB,
+    rssDeltaBytesPerInstance: (waiting.rss - before.rss) / n,
+    heapDeltaBytesPerInstance: (waiting.heapUsed - before.heapUsed) / n,
+    raiseMs,
+    completeAllMs,
+  };
+}
+
+async function w6(sizes: WorkloadSizes): Promise<Metrics> {
+  const dataDir = mkdtempSync(join(tmpdir(), "weft-bench-http-"));
+  const server = await startServer({
+    dataDir,
+    httpHost: "127.0.0.1",
+    httpPort: 0,
+    grpcHost: "127.0.0.1",
+    grpcPort: 0,
+    maxBodyBytes: 4 * MB,
+    appModule: join(import.meta.dirname, "workflows.ts"),
+  });
+  try {
+    const storm = await runStartStorm({
+      url: `http://127.0.0.1:${server.httpPort}/v1.0/workflows/dapr/sequential/start?instanceID=[<id>]&x=1`,
+      connections: sizes.w6Connections,
+      durationSec: sizes.w6DurationSec,
+      body: String(STEPS_PER_WORKFLOW),
+    });
+    return {
+      startsPerSec: storm.startsPerSec,
+      accepted: storm.accepted,
+      rejected: storm.rejected,
+      errors: storm.errors,
+      startLatencyP50Ms: storm.latencyP50Ms,
+      startLatencyP99Ms: storm.latencyP99Ms,
+    };
+  } finally {
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export const weftInProcess: PeerSystem = {
+  system: "weft",
+  version: WEFT_VERSION,
+  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 },
+};
+
+/** The floor of the commit path: one durable SQLite commit (WAL, synchronous=FULL) of one small row. */
+export function commitFloor(samples = 500): Metrics {
+  const dir = mkdtempSync(join(tmpdir(), "weft-commit-"));
+  const db = new Database(join(dir, "c.db"));
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)");
+  const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = nowMs();
+    db.exec("BEGIN");
+    insert.run("x".repeat(200));
+    db.exec("COMMIT");
+    times.push(nowMs() - t0);
+  }
+  db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return { commitP50Ms: percentile(times, 50), commitP99Ms: percentile(times, 99) };
+}

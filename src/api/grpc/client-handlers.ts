@@ -1,0 +1,154 @@
+/**
+ * The client RPCs (start, inspect, wait, raise, terminate, suspend, resume, purge, list, history), all served by
+ * the engine's WorkflowService. Waits that Dapr performs inside an RPC are performed here too, and end when the
+ * caller goes away.
+ */
+import type { UntypedServiceImplementation } from "@grpc/grpc-js";
+import { isWeftError, WeftError } from "../../core/errors.js";
+import type { Logger } from "../../engine/logger.js";
+import type { WorkflowService } from "../../engine/service.js";
+import { fromPayload, toWireEvent } from "./translate-events.js";
+import { purgeFilterOf, startTimeOf, toWireInstanceResponse } from "./translate-state.js";
+import { unary } from "./unary.js";
+import type {
+  WireCreateInstanceRequest,
+  WireGetInstanceRequest,
+  WireListRequest,
+  WireListResponse,
+  WirePurgeRequest,
+  WireRaiseEventRequest,
+  WireRerunRequest,
+  WireSuspendRequest,
+  WireTerminateRequest,
+} from "./wire.js";
+
+const MAX_PAGE = 10_000;
+
+export function clientHandlers(service: () => WorkflowService, logger: Logger): UntypedServiceImplementation {
+  return {
+    StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal }) => {
+      if (!request.name) throw new WeftError("invalid_argument", "a workflow name is required");
+      const startAt = startTimeOf(request.scheduledStartTimestamp);
+      const instanceId = await service().start({
+        name: request.name,
+        input: fromPayload(request.input),
+        instanceId: request.instanceId || undefined,
+        startAt,
+      });
+      // As Dapr does: without a start time the call returns once a worker has started the instance.
+      if (startAt === undefined) await service().waitForStart(instanceId, undefined, signal);
+      return { instanceId };
+    }),
+
+    GetInstance: unary(logger, async (request: WireGetInstanceRequest) => {
+      const state = await service().get(requireId(request.instanceId));
+      return toWireInstanceResponse(state, request.getInputsAndOutputs === true);
+    }),
+
+    WaitForInstanceStart: unary(logger, (request: WireGetInstanceRequest, { signal }) =>
+      waitFor(request, (id) => service().waitForStart(id, undefined, signal)),
+    ),
+
+    WaitForInstanceCompletion: unary(logger, (request: WireGetInstanceRequest, { signal }) =>
+      waitFor(request, (id) => service().waitForCompletion(id, undefined, signal)),
+    ),
+
+    RaiseEvent: unary(logger, async (request: WireRaiseEventRequest) => {
+      if (!request.name) throw new WeftError("invalid_argument", "an event name is required");
+      await service().raiseEvent(requireId(request.instanceId), request.name, fromPayload(request.input));
+      return {};
+    }),
+
+    TerminateInstance: unary(logger, async (request: WireTerminateRequest, { signal }) => {
+      const id = requireId(request.instanceId);
+      await service().terminate(id, fromPayload(request.output), request.recursive === true);
+      await service().waitForCompletion(id, undefined, signal);
+      return {};
+    }),
+
+    SuspendInstance: unary(logger, async (request: WireSuspendRequest, { signal }) => {
+      const id = requireId(request.instanceId);
+      await service().suspend(id, fromPayload(request.reason));
+      await service().waitForStatus(id, ["SUSPENDED"], undefined, signal);
+      return {};
+    }),
+
+    ResumeInstance: unary(logger, async (request: WireSuspendRequest, { signal }) => {
+      const id = requireId(request.instanceId);
+      await service().resume(id, fromPayload(request.reason));
+      await service().waitForStatus(id, ["RUNNING"], undefined, signal);
+      return {};
+    }),
+
+    PurgeInstances: unary(logger, async (request: WirePurgeRequest) => {
+      const recursive = request.recursive === true;
+      if (request.purgeInstanceFilter) {
+        return { deletedInstanceCount: await purgeMatching(service(), request, recursive) };
+      }
+      return { deletedInstanceCount: await service().purge(requireId(request.instanceId), recursive) };
+    }),
+
+    ListInstanceIDs: unary(logger, async (request: WireListRequest): Promise<WireListResponse> => {
+      const limit = Math.min(request.pageSize || MAX_PAGE, MAX_PAGE);
+      const page = await service().list({ after: request.continuationToken || undefined, limit });
+      const instanceIds = page.map((state) => state.instanceId);
+      return page.length === limit ? { instanceIds, continuationToken: instanceIds.at(-1) } : { instanceIds };
+    }),
+
+    GetInstanceHistory: unary(logger, async (request: { instanceId?: string }) => {
+      const id = requireId(request.instanceId);
+      const history = await service().history(id);
+      if (!history) throw new WeftError("not_found", `no workflow instance with id '${id}'`);
+      return { events: history.map(toWireEvent) };
+    }),
+
+    RerunWorkflowFromEvent: unary(logger, async (request: WireRerunRequest) => {
+      const newInstanceID = await service().rerun(requireId(request.sourceInstanceID), request.eventID ?? 0, {
+        newInstanceId: request.newInstanceID || undefined,
+        input: request.overwriteInput ? { value: fromPayload(request.input) } : undefined,
+      });
+      return { newInstanceID };
+    }),
+  };
+}
+
+function requireId(instanceId: string | undefined): string {
+  if (!instanceId) throw new WeftError("invalid_argument", "an instance id is required");
+  return instanceId;
+}
+
+/** An unknown instance is `exists: false`, which the SDKs turn into `undefined`, as for GetInstance. */
+async function waitFor(
+  request: WireGetInstanceRequest,
+  wait: (instanceId: string) => ReturnType<WorkflowService["waitForStart"]>,
+) {
+  try {
+    return toWireInstanceResponse(
+      await wait(requireId(request.instanceId)),
+      request.getInputsAndOutputs === true,
+    );
+  } catch (error) {
+    if (isWeftError(error, "not_found")) return toWireInstanceResponse(undefined, false);
+    throw error;
+  }
+}
+
+/** Dapr rejects the filter form; Weft purges every finished instance that matches, page by page. */
+async function purgeMatching(service: WorkflowService, request: WirePurgeRequest, recursive: boolean) {
+  const filter = purgeFilterOf(request.purgeInstanceFilter!);
+  let deleted = 0;
+  let after: string | undefined;
+  for (;;) {
+    const page = await service.list({ ...filter, after, limit: 1000 });
+    for (const state of page) {
+      try {
+        deleted += await service.purge(state.instanceId, recursive);
+      } catch (error) {
+        // Purged with its parent already, or restarted since the listing.
+        if (!isWeftError(error, "not_found") && !isWeftError(error, "failed_precondition")) throw error;
+      }
+    }
+    if (page.length < 1000) return deleted;
+    after = page.at(-1)!.instanceId;
+  }
+}

@@ -1,0 +1,36 @@
+/** Adapts an async function to a grpc-js unary handler: errors become statuses, a cancelled call aborts the work. */
+import type { handleUnaryCall } from "@grpc/grpc-js";
+import { isWeftError } from "../../core/errors.js";
+import type { Logger } from "../../engine/logger.js";
+import { toGrpcStatus } from "./status.js";
+
+export interface CallContext {
+  /** The client connection's address. */
+  readonly peer: string;
+  /** Aborted when the client cancels the call or goes away (long polls must not outlive their callers). */
+  readonly signal: AbortSignal;
+}
+
+export function unary<Request, Response>(
+  logger: Logger,
+  handle: (request: Request, context: CallContext) => Promise<Response>,
+): handleUnaryCall<Request, Response> {
+  return (call, callback) => {
+    const abort = new AbortController();
+    // grpc-js also reports "cancelled" once a finished call's stream closes; only a cancel before the answer counts.
+    const cancelled = () => abort.abort();
+    call.once("cancelled", cancelled);
+    handle(call.request, { peer: call.getPeer(), signal: abort.signal }).then(
+      (response) => {
+        call.removeListener("cancelled", cancelled);
+        callback(null, response);
+      },
+      (error: unknown) => {
+        call.removeListener("cancelled", cancelled);
+        if (abort.signal.aborted) return;
+        if (!isWeftError(error)) logger.error({ err: error, method: call.getPath() }, "gRPC call failed");
+        callback(toGrpcStatus(error));
+      },
+    );
+  };
+}

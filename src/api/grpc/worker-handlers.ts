@@ -1,0 +1,50 @@
+/** The worker RPCs: Hello, the GetWorkItems stream, and the calls that hand results back. */
+import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
+import { WeftError } from "../../core/errors.js";
+import type { Logger } from "../../engine/logger.js";
+import { unary } from "./unary.js";
+import type { WireActivityResponse, WireOrchestratorResponse, WireWorkItem } from "./wire.js";
+import type { WorkStreams } from "./work-streams.js";
+
+export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedServiceImplementation {
+  const completeTurn = unary(logger, async (response: WireOrchestratorResponse, { peer }) => {
+    if (!streams.completeTurn(peer, response)) {
+      throw new WeftError(
+        "not_found",
+        `no workflow turn of '${response.instanceId ?? ""}' is out on this worker`,
+      );
+    }
+    return {};
+  });
+  return {
+    Hello: unary(logger, async () => ({})),
+
+    GetWorkItems: (call: ServerWritableStream<unknown, WireWorkItem>) => {
+      const stream = streams.open(call.getPeer(), (item) => call.write(item));
+      logger.info({ peer: stream.peer, streams: streams.streamCount }, "a worker connected");
+      let open = true;
+      const close = () => {
+        if (!open) return;
+        open = false;
+        streams.close(stream);
+        logger.info({ peer: stream.peer, streams: streams.streamCount }, "a worker disconnected");
+      };
+      call.on("cancelled", close);
+      call.on("close", close);
+      call.on("error", close);
+    },
+
+    CompleteActivityTask: unary(logger, async (response: WireActivityResponse, { peer }) => {
+      if (!streams.completeActivity(peer, response)) {
+        throw new WeftError(
+          "not_found",
+          `no activity ${response.taskId ?? 0} of '${response.instanceId ?? ""}' is out on this worker`,
+        );
+      }
+      return {};
+    }),
+
+    CompleteOrchestratorTask: completeTurn,
+    CompleteWorkflowTask: completeTurn,
+  };
+}

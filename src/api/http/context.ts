@@ -1,0 +1,58 @@
+/**
+ * What the workflow routes share, and the one rule that tells the API generations apart: whether the segment
+ * after `workflows/` names a workflow component (Dapr 1.11+) or a workflow type (the older documented forms).
+ */
+import type { WorkflowService } from "../../engine/service.js";
+import type { WorkflowRuntime } from "../../sdk/runtime.js";
+import { HttpError } from "./errors.js";
+
+export interface RouteContext {
+  readonly runtime: WorkflowRuntime;
+  /** Workflow component names, `dapr` included. */
+  readonly components: ReadonlySet<string>;
+  /** True when a remote (gRPC) worker may run a workflow name this process has not registered. */
+  readonly canRunRemotely: (workflowName: string) => boolean;
+  readonly maxWaitSeconds: number;
+  /** Aborted when the server closes, so long polls answer at once instead of holding shutdown up. */
+  readonly closing: AbortSignal;
+}
+
+export function service(ctx: RouteContext): WorkflowService {
+  return ctx.runtime.service;
+}
+
+/** A workflow name some worker can run: registered in this process, or accepted by a connected remote worker. */
+export function canRun(ctx: RouteContext, name: string): boolean {
+  return ctx.runtime.registeredWorkflows.includes(name) || ctx.canRunRemotely(name);
+}
+
+export function isComponent(ctx: RouteContext, segment: string): boolean {
+  return ctx.components.has(segment);
+}
+
+export function notRegistered(name: string): HttpError {
+  return new HttpError(
+    400,
+    "ERR_WORKFLOW_NOT_REGISTERED",
+    `no workflow named '${name}' is registered, and no remote worker is connected that could run it`,
+  );
+}
+
+export function componentNotFound(ctx: RouteContext, segment: string): HttpError {
+  return new HttpError(
+    400,
+    "ERR_WORKFLOW_COMPONENT_NOT_FOUND",
+    `'${segment}' is neither a workflow component (${[...ctx.components].join(", ")}) nor a known workflow type`,
+  );
+}
+
+/**
+ * Checks the segment before an instance id: a component, or (older forms) a workflow type this server can run
+ * or the addressed instance's own workflow name. Anything else is a 400 rather than a silent guess.
+ */
+export async function checkScope(ctx: RouteContext, segment: string, instanceId: string): Promise<void> {
+  if (isComponent(ctx, segment) || canRun(ctx, segment)) return;
+  const state = await service(ctx).get(instanceId);
+  if (state?.name === segment) return;
+  throw componentNotFound(ctx, segment);
+}

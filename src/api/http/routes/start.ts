@@ -1,0 +1,72 @@
+/**
+ * Starting instances, in every documented form:
+ * - Dapr 1.11+: `POST workflows/{component}/{workflowName}/start[?instanceID=]`, raw body = input.
+ * - Seeds 000/001/003: `POST workflows/{workflowType}/{instanceId}/start`, raw body = input. Same path shape as
+ *   Dapr's: when the first segment names a component it is Dapr's form, otherwise the workflow-type form.
+ * - v1.0-alpha1 (seed 002): `POST workflows/{component}/{workflowName}/{instanceId}/start`, body `{"input": …}`,
+ *   answer `{"WFInfo": {"instance_id": …}}`.
+ * Every form answers 202 with a `Location` header to the instance's status URL.
+ */
+import type { FastifyInstance } from "fastify";
+import { encodePayload } from "../../../core/payload.js";
+import {
+  canRun,
+  componentNotFound,
+  isComponent,
+  notRegistered,
+  type RouteContext,
+  service,
+} from "../context.js";
+import { bodyText, checkInstanceId, jsonObjectBody, parseWorkflowMetadata, queryValue } from "../request.js";
+import { statusUrl } from "./weft.js";
+
+type StartParams = { first: string; second: string };
+type Alpha1Params = { component: string; workflowName: string; instanceId: string };
+
+export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  app.post<{ Params: StartParams }>(
+    "/workflows/:first/:second/start",
+    { config: { operation: "start" } },
+    async (request, reply) => {
+      const { first, second } = request.params;
+      let name: string;
+      let instanceId: string | undefined;
+      if (isComponent(ctx, first)) {
+        name = second;
+        instanceId = queryValue(request.query, "instanceID") || undefined;
+        if (!canRun(ctx, name)) throw notRegistered(name);
+      } else {
+        if (!canRun(ctx, first)) throw componentNotFound(ctx, first);
+        name = first;
+        instanceId = second;
+      }
+      if (instanceId !== undefined) checkInstanceId(instanceId);
+      const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
+      const id = await service(ctx).start({ name, input: bodyText(request.body), instanceId, metadata });
+      return reply.code(202).header("location", statusUrl(id)).send({ instanceID: id });
+    },
+  );
+
+  app.post<{ Params: Alpha1Params }>(
+    "/workflows/:component/:workflowName/:instanceId/start",
+    { config: { operation: "start" } },
+    async (request, reply) => {
+      const { component, workflowName, instanceId } = request.params;
+      if (!isComponent(ctx, component)) throw componentNotFound(ctx, component);
+      if (!canRun(ctx, workflowName)) throw notRegistered(workflowName);
+      checkInstanceId(instanceId);
+      const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
+      const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
+      const id = await service(ctx).start({
+        name: workflowName,
+        input: encodePayload(body.input),
+        instanceId,
+        metadata,
+      });
+      return reply
+        .code(202)
+        .header("location", statusUrl(id))
+        .send({ WFInfo: { instance_id: id } });
+    },
+  );
+}

@@ -1,0 +1,204 @@
+/**
+ * The engine: leases work from the store, runs it on executors, applies the results (core/apply.ts) and commits.
+ * It is woken by the store (no polling) and bounds how much runs at once.
+ */
+import type { TurnResult } from "../core/actions.js";
+import { applyTurn, orderTurnEvents } from "../core/apply.js";
+import type { HistoryEvent } from "../core/history.js";
+import { isTerminalStatus } from "../core/history.js";
+import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
+import type { ExecutorRouter } from "./executor.js";
+import type { Logger } from "./logger.js";
+import { silentLogger } from "./logger.js";
+import { Pump } from "./pump.js";
+
+export interface EngineOptions {
+  store: Store;
+  router: ExecutorRouter;
+  clock?: () => number;
+  newExecutionId?: () => string;
+  maxConcurrentTurns?: number;
+  maxConcurrentActivities?: number;
+  logger?: Logger;
+}
+
+const RETRY_DELAY_MS = 1000;
+
+export class Engine {
+  readonly #store: Store;
+  readonly #router: ExecutorRouter;
+  readonly #clock: () => number;
+  readonly #newExecutionId: () => string;
+  readonly #log: Logger;
+  #running = false;
+  #unwatch: (() => void) | undefined;
+  readonly #turns: Pump<WorkflowWorkItem>;
+  readonly #activities: Pump<ActivityWorkItem>;
+
+  constructor(options: EngineOptions) {
+    this.#store = options.store;
+    this.#router = options.router;
+    this.#clock = options.clock ?? Date.now;
+    this.#newExecutionId = options.newExecutionId ?? (() => globalThis.crypto.randomUUID());
+    this.#log = options.logger ?? silentLogger;
+    this.#turns = new Pump({
+      next: () => this.#store.nextWorkflowWorkItem(this.#clock()),
+      run: (item) => this.#runTurn(item),
+      max: options.maxConcurrentTurns ?? 1000,
+      onError: (error) => this.#log.error({ err: error }, "leasing workflow work failed"),
+    });
+    this.#activities = new Pump({
+      next: () => this.#store.nextActivityWorkItem(this.#clock()),
+      run: (item) => this.#runActivity(item),
+      max: options.maxConcurrentActivities ?? 1000,
+      onError: (error) => this.#log.error({ err: error }, "leasing activity work failed"),
+    });
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#unwatch = this.#store.watch((event) => {
+      if (event.kind === "workflow-ready") this.#turns.wake();
+      else if (event.kind === "activity-ready") this.#activities.wake();
+    });
+    this.#turns.start();
+    this.#activities.start();
+  }
+
+  /** Stops taking work and waits for what runs to finish (up to `graceMs`); unfinished work stays in the store. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#unwatch?.();
+    this.#turns.stop();
+    this.#activities.stop();
+    const inFlight = Promise.allSettled([...this.#turns.inFlight, ...this.#activities.inFlight]);
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([inFlight, grace]);
+    clearTimeout(timer);
+  }
+
+  /** Wakes the loops, e.g. when a remote worker connects and names that waited can now run. */
+  wake(): void {
+    this.#turns.wake();
+    this.#activities.wake();
+  }
+
+  async #runTurn(item: WorkflowWorkItem): Promise<void> {
+    const now = this.#clock();
+    const { state } = item;
+    const inbox = orderTurnEvents(item.newEvents);
+    const turnEvents: HistoryEvent[] = [{ type: "WorkflowStarted", eventId: -1, timestamp: now }, ...inbox];
+    const terminating = inbox.some((e) => e.type === "ExecutionTerminated");
+    const started = state.status !== "PENDING" || inbox.some((e) => e.type === "ExecutionStarted");
+    const start = inbox.find((e) => e.type === "ExecutionStarted");
+    const executionId = start?.executionId ?? state.executionId;
+    const name = start?.name ?? state.name;
+    let result: TurnResult | undefined;
+    const executor = terminating || !started ? undefined : this.#router.workflowExecutor(name);
+    if (!terminating && !started) {
+      await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+      return;
+    }
+    if (!terminating && !executor) {
+      if (!this.#router.failUnknownNames) {
+        await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+        return;
+      }
+      result = notRegistered(name);
+    }
+    if (executor) {
+      try {
+        result = await executor.executeWorkflow({
+          instanceId: item.instanceId,
+          executionId,
+          name,
+          historyLength: item.historyLength,
+          newEvents: turnEvents,
+          loadHistory: () => this.#store.loadHistory(item.instanceId),
+        });
+      } catch (error) {
+        this.#log.warn(
+          { err: error, instanceId: item.instanceId },
+          "workflow turn did not complete; retrying",
+        );
+        executor.evict?.(item.instanceId);
+        await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+        return;
+      }
+    }
+    const outcome = applyTurn(state, turnEvents, result, { now, newExecutionId: this.#newExecutionId });
+    const historyLength = outcome.history === "reset" ? 0 : item.historyLength + outcome.newEvents.length;
+    const finished = outcome.history === "reset" || isTerminalStatus(outcome.state.status);
+    executor?.turnApplied?.(item.instanceId, executionId, historyLength, finished);
+    try {
+      await this.#store.completeWorkflowWorkItem(item, outcome);
+    } catch (error) {
+      executor?.evict?.(item.instanceId);
+      this.#log.error({ err: error, instanceId: item.instanceId }, "committing a workflow turn failed");
+    }
+  }
+
+  async #runActivity(item: ActivityWorkItem): Promise<void> {
+    const { task } = item;
+    const executor = this.#router.activityExecutor(task.name);
+    let outcome: Awaited<ReturnType<NonNullable<typeof executor>["executeActivity"]>>;
+    if (!executor) {
+      if (!this.#router.failUnknownNames) {
+        await this.#store.abandonActivityWorkItem(item, RETRY_DELAY_MS);
+        return;
+      }
+      outcome = {
+        failure: {
+          errorType: "ActivityNotRegisteredError",
+          message: `no activity named '${task.name}' is registered`,
+        },
+      };
+    } else {
+      try {
+        outcome = await executor.executeActivity(item);
+      } catch (error) {
+        this.#log.warn(
+          { err: error, instanceId: task.instanceId, taskId: task.taskId },
+          "activity did not complete; retrying",
+        );
+        await this.#store.abandonActivityWorkItem(item, RETRY_DELAY_MS);
+        return;
+      }
+    }
+    const base = { eventId: -1, timestamp: this.#clock(), taskScheduledId: task.taskId };
+    const event =
+      "failure" in outcome
+        ? { ...base, type: "TaskFailed" as const, failure: outcome.failure }
+        : { ...base, type: "TaskCompleted" as const, result: outcome.result };
+    try {
+      await this.#store.completeActivityWorkItem(item, event);
+    } catch (error) {
+      this.#log.error({ err: error, instanceId: task.instanceId }, "recording an activity result failed");
+    }
+  }
+}
+
+function notRegistered(name: string): TurnResult {
+  return {
+    actions: [
+      {
+        type: "CompleteWorkflow",
+        id: -1,
+        status: "FAILED",
+        failure: {
+          errorType: "WorkflowNotRegisteredError",
+          message: `no workflow named '${name}' is registered`,
+        },
+      },
+    ],
+  };
+}

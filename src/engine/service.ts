@@ -1,0 +1,255 @@
+/**
+ * Managing instances: start, raise, suspend, resume, terminate, purge, inspect, wait. The in-process client,
+ * the HTTP API and the gRPC sidecar all call this; none of them talks to the store directly.
+ */
+import { WeftError } from "../core/errors.js";
+import type { HistoryEvent, InboxEvent, RuntimeStatus } from "../core/history.js";
+import { isTerminalStatus } from "../core/history.js";
+import { INSTANCE_ID_PATTERN } from "../core/ids.js";
+import type { InstanceState } from "../core/instance.js";
+import { planRerun } from "../core/rerun.js";
+import type { InstanceFilter, Store } from "../store/store.js";
+
+export interface StartOptions {
+  name: string;
+  /** JSON text. */
+  input?: string;
+  instanceId?: string;
+  startAt?: number;
+  metadata?: Record<string, string>;
+  /** `never`: refuse the id even if a finished instance holds it (see StartRequest.idReuse). */
+  idReuse?: "terminal" | "never";
+}
+
+/** An inbox event as a caller describes it; the service stamps the id and time. */
+type EventBody<E = InboxEvent> = E extends InboxEvent ? Omit<E, "eventId" | "timestamp"> : never;
+
+type Waiter = {
+  /** Whether a change to `status` can end this wait: other changes need no read. */
+  wants: (status: RuntimeStatus) => boolean;
+  done: (state: InstanceState | undefined) => boolean;
+  resolve: (state: InstanceState) => void;
+};
+
+export class WorkflowService {
+  readonly #store: Store;
+  readonly #clock: () => number;
+  readonly #newId: () => string;
+  readonly #waiters = new Map<string, Set<Waiter>>();
+  readonly #unwatch: () => void;
+
+  constructor(store: Store, options: { clock?: () => number; newId?: () => string } = {}) {
+    this.#store = store;
+    this.#clock = options.clock ?? Date.now;
+    this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
+    this.#unwatch = store.watch((event) => {
+      if (event.kind === "instance-changed" && this.#waiters.has(event.instanceId))
+        this.#recheck(event.instanceId, event.status);
+    });
+  }
+
+  close(): void {
+    this.#unwatch();
+  }
+
+  async start(options: StartOptions): Promise<string> {
+    const instanceId = options.instanceId || this.#newId();
+    assertInstanceId(instanceId);
+    if (!options.name) throw new WeftError("invalid_argument", "a workflow name is required");
+    const now = this.#clock();
+    await this.#store.createInstance({
+      instanceId,
+      name: options.name,
+      executionId: this.#newId(),
+      input: options.input,
+      scheduledStartAt: options.startAt !== undefined && options.startAt > now ? options.startAt : undefined,
+      metadata: options.metadata,
+      idReuse: options.idReuse,
+      now,
+    });
+    return instanceId;
+  }
+
+  get(instanceId: string): Promise<InstanceState | undefined> {
+    return this.#store.getInstance(instanceId);
+  }
+
+  async require(instanceId: string): Promise<InstanceState> {
+    const state = await this.#store.getInstance(instanceId);
+    if (!state) throw notFound(instanceId);
+    return state;
+  }
+
+  history(instanceId: string): Promise<HistoryEvent[] | undefined> {
+    return this.#store.getHistory(instanceId);
+  }
+
+  list(filter: InstanceFilter): Promise<InstanceState[]> {
+    return this.#store.listInstances(filter);
+  }
+
+  /** `dedupKey`: an event raised again with the same key is dropped (for at-least-once senders). */
+  raiseEvent(instanceId: string, name: string, input?: string, dedupKey?: string): Promise<void> {
+    if (!name) throw new WeftError("invalid_argument", "an event name is required");
+    return this.#add(instanceId, { type: "EventRaised", name, input }, dedupKey);
+  }
+
+  /** Terminates the instance and, unless told otherwise, its children; `output` becomes its output. */
+  terminate(instanceId: string, output?: string, recursive = true): Promise<void> {
+    return this.#add(instanceId, { type: "ExecutionTerminated", input: output, recurse: recursive });
+  }
+
+  suspend(instanceId: string, reason?: string): Promise<void> {
+    return this.#add(instanceId, { type: "ExecutionSuspended", input: reason });
+  }
+
+  /** A no-op for an instance that is not suspended. */
+  resume(instanceId: string, reason?: string): Promise<void> {
+    return this.#add(instanceId, { type: "ExecutionResumed", input: reason });
+  }
+
+  purge(instanceId: string, recursive = true): Promise<number> {
+    return this.#store.purgeInstance(instanceId, { recursive });
+  }
+
+  /**
+   * Starts a new instance from a finished top-level instance's history, rerunning it from step `eventId` (an
+   * activity, timer or child workflow); `input` replaces that step's input. Returns the new instance's id.
+   */
+  async rerun(
+    sourceInstanceId: string,
+    eventId: number,
+    options: { newInstanceId?: string; input?: { value: string | undefined } } = {},
+  ): Promise<string> {
+    const source = await this.require(sourceInstanceId);
+    if (!isTerminalStatus(source.status)) {
+      throw new WeftError(
+        "failed_precondition",
+        `workflow instance '${sourceInstanceId}' is ${source.status}; only finished instances can be rerun`,
+      );
+    }
+    if (source.parent) {
+      throw new WeftError(
+        "failed_precondition",
+        `'${sourceInstanceId}' is a child workflow; rerun its top-level workflow instead`,
+      );
+    }
+    const instanceId = options.newInstanceId || this.#newId();
+    assertInstanceId(instanceId);
+    const history = (await this.#store.getHistory(sourceInstanceId)) ?? [];
+    const executionId = this.#newId();
+    const now = this.#clock();
+    const resume = planRerun(history, eventId, { instanceId, executionId, now, input: options.input });
+    await this.#store.createInstance({
+      instanceId,
+      name: source.name,
+      executionId,
+      input: source.input,
+      metadata: source.metadata,
+      now,
+      resume,
+    });
+    return instanceId;
+  }
+
+  /** Resolves once the instance has left PENDING. */
+  waitForStart(instanceId: string, timeoutMs?: number, signal?: AbortSignal): Promise<InstanceState> {
+    return this.#waitFor(instanceId, (status) => status !== "PENDING", timeoutMs, signal);
+  }
+
+  /** Resolves once the instance is COMPLETED, FAILED or TERMINATED. */
+  waitForCompletion(instanceId: string, timeoutMs?: number, signal?: AbortSignal): Promise<InstanceState> {
+    return this.#waitFor(instanceId, isTerminalStatus, timeoutMs, signal);
+  }
+
+  /** Resolves once the instance's status is one of `statuses` (or terminal). */
+  waitForStatus(
+    instanceId: string,
+    statuses: RuntimeStatus[],
+    timeoutMs?: number,
+    signal?: AbortSignal,
+  ): Promise<InstanceState> {
+    return this.#waitFor(
+      instanceId,
+      (status) => statuses.includes(status) || isTerminalStatus(status),
+      timeoutMs,
+      signal,
+    );
+  }
+
+  async #add(instanceId: string, event: EventBody, dedupKey?: string): Promise<void> {
+    const now = this.#clock();
+    await this.#store.addEvent(instanceId, { ...event, eventId: -1, timestamp: now } as InboxEvent, now, {
+      dedupKey,
+    });
+  }
+
+  async #waitFor(
+    instanceId: string,
+    predicate: (status: RuntimeStatus) => boolean,
+    timeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<InstanceState> {
+    let waiter: Waiter | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const result = new Promise<InstanceState>((resolve, reject) => {
+      waiter = {
+        wants: predicate,
+        done: (state) => {
+          if (!state) {
+            reject(notFound(instanceId));
+            return true;
+          }
+          if (!predicate(state.status)) return false;
+          resolve(state);
+          return true;
+        },
+        resolve,
+      };
+      if (timeoutMs !== undefined) {
+        timer = setTimeout(
+          () =>
+            reject(new WeftError("timeout", `timed out after ${timeoutMs} ms waiting for '${instanceId}'`)),
+          timeoutMs,
+        );
+      }
+      if (signal?.aborted) reject(new WeftError("timeout", "the wait was cancelled"));
+      signal?.addEventListener("abort", () => reject(new WeftError("timeout", "the wait was cancelled")), {
+        once: true,
+      });
+    });
+    const set = this.#waiters.get(instanceId) ?? new Set();
+    set.add(waiter!);
+    this.#waiters.set(instanceId, set);
+    try {
+      const state = await this.#store.getInstance(instanceId);
+      if (!waiter!.done(state)) await result;
+      return await result;
+    } finally {
+      clearTimeout(timer);
+      set.delete(waiter!);
+      if (set.size === 0) this.#waiters.delete(instanceId);
+    }
+  }
+
+  #recheck(instanceId: string, status: RuntimeStatus): void {
+    const waiters = this.#waiters.get(instanceId);
+    if (!waiters || ![...waiters].some((w) => w.wants(status))) return;
+    void this.#store.getInstance(instanceId).then((state) => {
+      for (const waiter of this.#waiters.get(instanceId) ?? []) waiter.done(state);
+    });
+  }
+}
+
+export function assertInstanceId(instanceId: string): void {
+  if (!INSTANCE_ID_PATTERN.test(instanceId)) {
+    throw new WeftError(
+      "invalid_argument",
+      `workflow instance id '${instanceId.slice(0, 80)}' is invalid: use 1-64 letters, digits, '_' or '-'`,
+    );
+  }
+}
+
+function notFound(instanceId: string): WeftError {
+  return new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
+}

@@ -1,0 +1,142 @@
+/**
+ * WorkflowRuntime: register workflows and activities, then start the engine that runs them.
+ * Shaped like Dapr's `WorkflowRuntime`; by default it keeps its state in an embedded SQLite file.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { WeftError } from "../core/errors.js";
+import type { Activity, Workflow } from "../core/replay/types.js";
+import { Engine } from "../engine/engine.js";
+import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
+import type { Logger } from "../engine/logger.js";
+import { WorkflowService } from "../engine/service.js";
+import { SqliteStore } from "../store/sqlite/sqlite-store.js";
+import type { Store } from "../store/store.js";
+import { InProcessActivityExecutor, InProcessWorkflowExecutor } from "./in-process-executor.js";
+import { functionName, Registry } from "./registry.js";
+
+export interface WorkflowRuntimeOptions {
+  /** The SQLite file to use when no `store` is given; default `.weft/weft.db` in the working directory. */
+  databasePath?: string;
+  /** A store to use instead of the embedded SQLite file; the runtime does not close a store it was given. */
+  store?: Store;
+  /** Live workflow executions kept in memory between turns. */
+  cacheSize?: number;
+  maxConcurrentTurns?: number;
+  maxConcurrentActivities?: number;
+  /** Runs names not registered here (the gRPC sidecar's remote workers). Unknown names then wait, not fail. */
+  remote?: Omit<ExecutorRouter, "failUnknownNames">;
+  logger?: Logger;
+}
+
+export class WorkflowRuntime {
+  readonly #options: WorkflowRuntimeOptions;
+  readonly #registry = new Registry();
+  readonly #workflows: InProcessWorkflowExecutor;
+  readonly #activities: InProcessActivityExecutor;
+  #store: Store | undefined;
+  #engine: Engine | undefined;
+  #service: WorkflowService | undefined;
+
+  constructor(options: WorkflowRuntimeOptions = {}) {
+    this.#options = options;
+    this.#workflows = new InProcessWorkflowExecutor(this.#registry, { cacheSize: options.cacheSize });
+    this.#activities = new InProcessActivityExecutor(this.#registry);
+  }
+
+  registerWorkflow<TInput, TOutput>(workflow: Workflow<TInput, TOutput>): this {
+    return this.registerWorkflowWithName(functionName(workflow, "Workflow"), workflow);
+  }
+
+  registerWorkflowWithName<TInput, TOutput>(name: string, workflow: Workflow<TInput, TOutput>): this {
+    this.#registry.addWorkflow(name, workflow as unknown as Workflow<never, unknown>);
+    return this;
+  }
+
+  registerActivity<TInput, TOutput>(activity: Activity<TInput, TOutput>): this {
+    return this.registerActivityWithName(functionName(activity, "Activity"), activity);
+  }
+
+  registerActivityWithName<TInput, TOutput>(name: string, activity: Activity<TInput, TOutput>): this {
+    this.#registry.addActivity(name, activity as unknown as Activity<never, unknown>);
+    return this;
+  }
+
+  /** The name a workflow or activity function is registered under. */
+  nameOf(fn: (...args: never[]) => unknown): string {
+    return this.#registry.nameOf(fn);
+  }
+
+  get registeredWorkflows(): string[] {
+    return this.#registry.workflowNames;
+  }
+
+  get registeredActivities(): string[] {
+    return this.#registry.activityNames;
+  }
+
+  get isRunning(): boolean {
+    return this.#engine?.running ?? false;
+  }
+
+  /** Opens the store and starts running work, including whatever was in flight before a crash or restart. */
+  async start(): Promise<void> {
+    if (this.#engine?.running) return;
+    const options = this.#options;
+    if (!this.#store) {
+      if (options.store) this.#store = options.store;
+      else {
+        const path = options.databasePath ?? ".weft/weft.db";
+        if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+        this.#store = new SqliteStore({ path });
+      }
+    }
+    this.#service ??= new WorkflowService(this.#store);
+    this.#engine = new Engine({
+      store: this.#store,
+      router: this.#router(),
+      maxConcurrentTurns: options.maxConcurrentTurns,
+      maxConcurrentActivities: options.maxConcurrentActivities,
+      logger: options.logger,
+    });
+    this.#engine.start();
+  }
+
+  /** Stops taking work, lets running work finish (up to `graceMs`), and closes the store it opened. */
+  async stop(graceMs?: number): Promise<void> {
+    await this.#engine?.stop(graceMs);
+    this.#service?.close();
+    this.#service = undefined;
+    if (this.#store && !this.#options.store) await this.#store.close();
+    this.#store = undefined;
+    this.#workflows.clear();
+  }
+
+  /** Wakes the engine, e.g. when remote workers that can run waiting names connect. */
+  wake(): void {
+    this.#engine?.wake();
+  }
+
+  /** @internal The management service the clients and the API edges use. */
+  get service(): WorkflowService {
+    if (!this.#service) throw new WeftError("unavailable", "the workflow runtime is not started");
+    return this.#service;
+  }
+
+  /** @internal For tests and metrics. */
+  get executor(): InProcessWorkflowExecutor {
+    return this.#workflows;
+  }
+
+  #router(): ExecutorRouter {
+    const registry = this.#registry;
+    const remote = this.#options.remote;
+    return {
+      failUnknownNames: remote === undefined,
+      workflowExecutor: (name): WorkflowExecutor | undefined =>
+        registry.workflow(name) ? this.#workflows : remote?.workflowExecutor(name),
+      activityExecutor: (name): ActivityExecutor | undefined =>
+        registry.activity(name) ? this.#activities : remote?.activityExecutor(name),
+    };
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * The composition root of `weft run`: the only place that picks a store, executors and servers.
+ * Each section below is owned by the module it wires (store: store/, gRPC: api/grpc, HTTP: api/http,
+ * triggers: components/) and stays a few lines. Every section registers how to close what it opened;
+ * `close()` runs those in reverse order, so the edges stop taking requests before the engine and the store stop.
+ */
+import { join } from "node:path";
+import type { FastifyPluginAsync } from "fastify";
+import { type Logger, pino } from "pino";
+import { GrpcSidecar } from "./api/grpc/sidecar.js";
+import { createHttpApp } from "./api/http/app.js";
+import { loadAppModule } from "./cli/app-module.js";
+import { WEFT_VERSION } from "./cli/version.js";
+import { planTriggers } from "./components/plan.js";
+import { publishRoutes } from "./components/publish-route.js";
+import { loadResources, type Resources } from "./components/resources.js";
+import { TriggerManager } from "./components/triggers.js";
+import { WeftError } from "./core/errors.js";
+import { WorkflowRuntime } from "./sdk/runtime.js";
+import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
+import type { Store } from "./store/store.js";
+
+export interface ServerOptions {
+  /** Path of the user's app module (.js, .mjs or .ts) whose default export registers workflows and activities. */
+  appModule?: string;
+  /** Folder of the embedded SQLite database (default `.weft` in the working directory). */
+  dataDir: string;
+  /** A store to use instead of the embedded SQLite file; the caller closes it. */
+  store?: Store;
+  /** A store to open by URL (`--store`, `WEFT_STORE`) instead of the embedded SQLite file. */
+  storeUrl?: string;
+  httpHost: string;
+  httpPort: number;
+  grpcHost: string;
+  grpcPort: number;
+  resourcesPath?: string;
+  apiToken?: string;
+  maxBodyBytes: number;
+  logger?: Logger;
+}
+
+export interface RunningServer {
+  runtime: WorkflowRuntime;
+  /** The port HTTP listens on (the real one when 0 was asked for). */
+  httpPort: number;
+  /** Set once the gRPC sidecar listens. */
+  grpcPort?: number;
+  /** Stops taking requests, lets the engine finish in-flight work, then closes the store. */
+  close(): Promise<void>;
+}
+
+type Closer = { name: string; close: () => Promise<void> };
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const log = options.logger ?? pino({ level: "silent" });
+  const closers: Closer[] = [];
+  const close = () => closeAll(closers, log);
+  try {
+    // --- Resources: Dapr component YAML; workflow components go to HTTP, the rest to triggers ---
+    const resources: Resources | undefined = options.resourcesPath
+      ? await loadResources(options.resourcesPath)
+      : undefined;
+    const triggerPlan = planTriggers(resources ?? { components: [], subscriptions: [], others: [] });
+
+    // --- Store: the embedded SQLite file in dataDir, unless a store or a store URL is given ---
+    const store = options.store ?? (options.storeUrl ? await openStore(options.storeUrl, log) : undefined);
+    if (store && !options.store) closers.push({ name: "store", close: () => store.close() });
+
+    // --- Engine and the user's app module; names the app does not register run on gRPC workers ---
+    const sidecar = new GrpcSidecar({
+      apiToken: options.apiToken,
+      maxMessageBytes: options.maxBodyBytes,
+      logger: log.child({ component: "grpc" }),
+    });
+    const runtime = new WorkflowRuntime({
+      databasePath: join(options.dataDir, "weft.db"),
+      store,
+      remote: sidecar.router,
+      logger: log.child({ component: "engine" }),
+    });
+    if (options.appModule) await loadAppModule(options.appModule, runtime);
+    await runtime.start();
+    closers.push({ name: "engine", close: () => runtime.stop() });
+
+    // --- gRPC sidecar: the Durable Task protocol of Dapr's workflow SDKs ---
+    sidecar.attach(runtime);
+    const grpcPort = await sidecar.listen(options.grpcHost, options.grpcPort);
+    closers.push({ name: "grpc", close: () => sidecar.close() });
+
+    // --- Triggers: subscriptions, input bindings and cron schedules start workflows; Dapr's publish API ---
+    const triggers = new TriggerManager(triggerPlan, {
+      service: runtime.service,
+      logger: log.child({ component: "triggers" }),
+    });
+    await triggers.start();
+    closers.push({ name: "triggers", close: () => triggers.close() });
+
+    // --- HTTP API (Dapr workflow routes, Weft's routes, plugins such as pub/sub publish) ---
+    const httpPlugins: FastifyPluginAsync[] = [publishRoutes(triggers)];
+    const http = await createHttpApp({
+      runtime,
+      resources: resources?.components,
+      apiToken: options.apiToken,
+      maxBodyBytes: options.maxBodyBytes,
+      canRunRemotely: () => sidecar.hasWorkers,
+      plugins: httpPlugins,
+      logger: log.child({ component: "http" }),
+      runtimeVersion: `weft-${WEFT_VERSION}`,
+    });
+    await http.listen({ host: options.httpHost, port: options.httpPort });
+    closers.push({ name: "http", close: () => http.close() });
+    const address = http.server.address();
+    const httpPort = typeof address === "object" && address ? address.port : options.httpPort;
+
+    return { runtime, httpPort, grpcPort, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Store URLs (`--store`, `WEFT_STORE`): each store kind adds its scheme here. */
+async function openStore(url: string, log: Logger): Promise<Store> {
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? url;
+  if (scheme === "postgres" || scheme === "postgresql") {
+    return PostgresStore.open({ ...postgresOptionsFromUrl(url), logger: log.child({ component: "store" }) });
+  }
+  throw new WeftError(
+    "invalid_argument",
+    `unsupported store URL scheme '${scheme}'; use postgres://..., or leave --store out for the embedded SQLite store`,
+  );
+}
+
+async function closeAll(closers: Closer[], log: Logger): Promise<void> {
+  for (const closer of closers.splice(0).reverse()) {
+    try {
+      log.info({ part: closer.name }, "closing");
+      await closer.close();
+    } catch (error) {
+      log.error({ err: error, part: closer.name }, "closing failed");
+    }
+  }
+}

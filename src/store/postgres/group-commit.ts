@@ -1,0 +1,241 @@
+/**
+ * Group commit for PostgreSQL. Every write of a node (starts, events, finished turns, activity results) joins a
+ * queue; one transaction at a time takes all that is queued and commits it with a fixed number of round trips:
+ * BEGIN, lock the touched instance rows (id order), plan in memory (write-plan.ts), one bulk statement, COMMIT.
+ * Concurrent instances thus share round trips and one WAL flush. A deadlock or a concurrent create of the same
+ * id on another node rolls the batch back and runs it again; nothing is acknowledged before its COMMIT returns.
+ */
+import pg from "pg";
+import { WeftError } from "../../core/errors.js";
+import { encodeNotices } from "./notifications.js";
+import * as sql from "./queries.js";
+import { type LockedRow, type OpResult, type WriteOp, WritePlan } from "./write-plan.js";
+
+interface Pending {
+  op: WriteOp;
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export interface GroupCommitOptions {
+  pool: pg.Pool;
+  channel: string;
+  nodeId: string;
+  /** Called after each COMMIT, before the writes' promises settle. */
+  onCommit: (plan: WritePlan) => void;
+  maxOpsPerBatch?: number;
+  /** Batches committing at once: the next one is planned while the previous one waits for its WAL flush. */
+  maxInFlight?: number;
+}
+
+const MAX_ATTEMPTS = 5;
+/** Deadlock, serialization failure: the batch is rolled back and may simply run again. */
+const RETRYABLE_CODES = new Set(["40P01", "40001"]);
+
+class CreateConflict extends Error {}
+
+interface Attempt {
+  plan: WritePlan;
+  results: OpResult[];
+}
+
+export class GroupCommit {
+  readonly #options: GroupCommitOptions;
+  readonly #maxOps: number;
+  readonly #maxInFlight: number;
+  #queue: Pending[] = [];
+  readonly #running = new Set<Promise<void>>();
+  #scheduled = false;
+  /** Commits so far and writes they carried. */
+  readonly stats = { commits: 0, writes: 0 };
+
+  constructor(options: GroupCommitOptions) {
+    this.#options = options;
+    this.#maxOps = options.maxOpsPerBatch ?? 1000;
+    this.#maxInFlight = options.maxInFlight ?? 2;
+  }
+
+  /** Queues a write; the promise settles once its batch committed (or failed). */
+  write(op: WriteOp): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.#queue.push({ op, resolve, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once everything queued so far is committed. */
+  async flush(): Promise<void> {
+    while (this.#running.size > 0 || this.#scheduled) {
+      await Promise.all([...this.#running, new Promise<void>((r) => setImmediate(r))]);
+    }
+  }
+
+  /** Starts a batch on the next turn of the event loop, so that writes of the same instant share it. */
+  #schedule(): void {
+    if (this.#scheduled || this.#running.size >= this.#maxInFlight) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      if (this.#queue.length === 0 || this.#running.size >= this.#maxInFlight) return;
+      const batch = this.#queue.splice(0, this.#maxOps);
+      const run = this.#commit(batch).then((deferred) => {
+        this.#queue.unshift(...deferred);
+        this.#running.delete(run);
+        if (this.#queue.length > 0) this.#schedule();
+      });
+      this.#running.add(run);
+      if (this.#queue.length > 0) this.#schedule();
+    });
+  }
+
+  /** Commits a batch; returns the writes deferred to the next one. Never rejects: failures go to the writes. */
+  async #commit(batch: Pending[]): Promise<Pending[]> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.#options.pool.connect();
+    } catch (error) {
+      for (const p of batch) p.reject(storeError(error));
+      return [];
+    }
+    let committed: Attempt | undefined;
+    let failure: unknown;
+    let broken: unknown;
+    try {
+      for (let attempt = 1; committed === undefined && failure === undefined; attempt++) {
+        try {
+          committed = await this.#attempt(client, batch);
+        } catch (error) {
+          const rolledBack = await client.query("ROLLBACK").then(
+            () => true,
+            (rollbackError: unknown) => {
+              broken = rollbackError;
+              return false;
+            },
+          );
+          const retryable =
+            error instanceof CreateConflict || RETRYABLE_CODES.has((error as { code?: string }).code ?? "");
+          if (!rolledBack || !retryable || attempt >= MAX_ATTEMPTS) failure = error;
+          if (isConnectionError(error)) broken ??= error;
+        }
+      }
+    } finally {
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+    if (committed === undefined) {
+      for (const p of batch) p.reject(storeError(failure));
+      return [];
+    }
+    const { plan, results } = committed;
+    this.stats.commits += 1;
+    this.stats.writes += batch.length;
+    const deferred: Pending[] = [];
+    batch.forEach((p, i) => {
+      const result = results[i];
+      if (result === "done") p.resolve();
+      else if (result === "defer") deferred.push(p);
+      else p.reject(result);
+    });
+    this.#options.onCommit(plan);
+    return deferred;
+  }
+
+  async #attempt(client: pg.PoolClient, batch: Pending[]): Promise<Attempt> {
+    const ops = batch.map((p) => p.op);
+    await client.query("BEGIN");
+    const ids = WritePlan.instanceIds(ops);
+    const children = new Map<string, string[]>();
+    const terminating = ops.flatMap((op) =>
+      op.kind === "turn" && op.outcome.terminateChildren ? [op.item.instanceId] : [],
+    );
+    if (terminating.length > 0) {
+      // Children of an instance whose turn this node holds cannot appear meanwhile: only that turn starts them.
+      const found = await client.query<{ instance_id: string; parent_instance_id: string }>(
+        sql.childrenOf(terminating),
+      );
+      for (const row of found.rows) {
+        ids.add(row.instance_id);
+        children.set(row.parent_instance_id, [
+          ...(children.get(row.parent_instance_id) ?? []),
+          row.instance_id,
+        ]);
+      }
+    }
+    const activityIds = ops.flatMap((op) =>
+      op.kind === "activity" ? [(op.item.receipt as { id: number }).id] : [],
+    );
+    const locked = await client.query<{
+      instance_id: string | null;
+      status: LockedRow["status"];
+      execution_id: string;
+      scheduled_start_at: number | null;
+      lease_token: string | null;
+      activity_id: number | null;
+    }>(sql.lockBatch([...ids].sort(), activityIds));
+    const rows = new Map<string, LockedRow>();
+    const finishedActivities = new Set<number>();
+    for (const r of locked.rows) {
+      if (r.activity_id !== null) finishedActivities.add(r.activity_id);
+      else if (r.instance_id !== null) {
+        rows.set(r.instance_id, {
+          status: r.status,
+          executionId: r.execution_id,
+          scheduledStartAt: r.scheduled_start_at,
+          leaseToken: r.lease_token,
+        });
+      }
+    }
+    const plan = new WritePlan(rows, children, finishedActivities);
+    const results = ops.map((op) => plan.add(op));
+    const keys = plan.dedupKeys;
+    if (keys.length > 0) {
+      const inserted = await client.query<{ key: string }>(sql.insertDedupKeys(keys, Date.now()));
+      plan.dropDuplicates(new Set(inserted.rows.map((r) => r.key)));
+    }
+    if (plan.reused.size > 0 || plan.resetHistories.size > 0) {
+      await client.query(sql.deleteInstanceData([...plan.resetHistories], [...plan.reused]));
+    }
+    const applied = await client.query<{ created: number }>(
+      sql.applyBatch(
+        plan.writes(),
+        plan.consumedInboxIds,
+        plan.cleared,
+        this.#options.channel,
+        encodeNotices(notice(plan, this.#options.nodeId)),
+      ),
+    );
+    if (applied.rows[0]!.created !== plan.expectedCreates) throw new CreateConflict();
+    await client.query("COMMIT");
+    return { plan, results };
+  }
+}
+
+function notice(plan: WritePlan, node: string) {
+  let workflowsAt: number | undefined;
+  for (const row of plan.inbox) {
+    if (workflowsAt === undefined || row.visible_at < workflowsAt) workflowsAt = row.visible_at;
+  }
+  return {
+    node,
+    workflowsAt,
+    activitiesAt: plan.activityCount > 0 ? Date.now() : undefined,
+    changes: plan.changes
+      .filter((c) => c.statusChanged)
+      .map((c): [string, typeof c.status] => [c.instanceId, c.status]),
+  };
+}
+
+/** Errors of the connection (not of one statement): the client must not go back to the pool. */
+export function isConnectionError(error: unknown): boolean {
+  if (error instanceof CreateConflict) return false;
+  if (!(error instanceof pg.DatabaseError)) return true;
+  const code = error.code ?? "";
+  return code.startsWith("08") || code.startsWith("57P");
+}
+
+export function storeError(error: unknown): WeftError {
+  if (error instanceof WeftError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return isConnectionError(error)
+    ? new WeftError("unavailable", `PostgreSQL is unavailable: ${message}`, { cause: error })
+    : new WeftError("internal", `PostgreSQL rejected a write: ${message}`, { cause: error });
+}

@@ -1,0 +1,63 @@
+/** Every SQL statement the SQLite store runs, prepared once. Values are always bound parameters. */
+import type Database from "better-sqlite3";
+
+const INSTANCE_COLUMNS =
+  "instance_id, name, execution_id, status, created_at, updated_at, completed_at, scheduled_start_at, input, " +
+  "output, custom_status, failure, parent, parent_instance_id, metadata, history_length";
+
+const SQL = {
+  getInstance: `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
+  getStatus: "SELECT status, execution_id, scheduled_start_at FROM instances WHERE instance_id = ?",
+  insertInstance: `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (${INSTANCE_COLUMNS.split(", ")
+    .map((c) => `@${c}`)
+    .join(", ")})`,
+  updateInstance: `UPDATE instances SET ${INSTANCE_COLUMNS.split(", ")
+    .slice(1)
+    .map((c) => `${c} = @${c}`)
+    .join(", ")} WHERE instance_id = @instance_id`,
+  /** The common turn: status and payloads unchanged, so the status index is left alone. */
+  touchInstance:
+    "UPDATE instances SET updated_at = ?, custom_status = ?, history_length = ? WHERE instance_id = ?",
+  deleteInstance: "DELETE FROM instances WHERE instance_id = ?",
+  childrenOf: "SELECT instance_id, status FROM instances WHERE parent_instance_id = ?",
+
+  insertHistory: "INSERT INTO history (instance_id, seq, events) VALUES (?, ?, ?)",
+  loadHistory: "SELECT events FROM history WHERE instance_id = ? ORDER BY seq",
+  deleteHistory: "DELETE FROM history WHERE instance_id = ?",
+
+  insertInbox: "INSERT INTO inbox (instance_id, execution_id, visible_at, event) VALUES (?, ?, ?, ?)",
+  visibleInbox:
+    "SELECT id, execution_id, event FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY id",
+  deleteInboxRow: "DELETE FROM inbox WHERE id = ?",
+  deleteInbox: "DELETE FROM inbox WHERE instance_id = ?",
+  inboxReadiness:
+    "SELECT instance_id, MIN(visible_at) AS visible_at, COUNT(*) AS rows FROM inbox GROUP BY instance_id",
+
+  insertActivity:
+    "INSERT INTO activities (instance_id, execution_id, task_id, name, input, task_execution_id, visible_at) " +
+    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+  getActivity:
+    "SELECT id, instance_id, execution_id, task_id, name, input, task_execution_id, dispatch_count FROM activities WHERE id = ?",
+  countDispatch: "UPDATE activities SET dispatch_count = dispatch_count + 1 WHERE id = ?",
+  deleteActivity: "DELETE FROM activities WHERE id = ?",
+  deleteActivities: "DELETE FROM activities WHERE instance_id = ? RETURNING id",
+  insertDedupKey: "INSERT OR IGNORE INTO dedup_keys (key, created_at) VALUES (?, ?)",
+  activityReadiness: "SELECT id, visible_at FROM activities",
+} as const;
+
+export type Statements = { [K in keyof typeof SQL]: Database.Statement };
+
+export function prepareStatements(db: Database.Database): Statements {
+  return Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Statements;
+}
+
+export interface ActivityRow {
+  id: number;
+  instance_id: string;
+  execution_id: string;
+  task_id: number;
+  name: string;
+  input: string | null;
+  task_execution_id: string | null;
+  dispatch_count: number;
+}

@@ -1,0 +1,164 @@
+/**
+ * Trigger tests run an in-process WorkflowRuntime (SQLite in a temp dir) and a TriggerManager built from YAML
+ * resources written to a temp folder, exactly as `weft run --resources-path` would load them.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { planTriggers } from "../../src/components/plan.js";
+import { loadResources } from "../../src/components/resources.js";
+import { TriggerManager } from "../../src/components/triggers.js";
+import type { InstanceState } from "../../src/core/instance.js";
+import type { Logger } from "../../src/engine/logger.js";
+import type { WorkflowService } from "../../src/engine/service.js";
+import { type WorkflowContext, WorkflowRuntime } from "../../src/index.js";
+
+/** Returns its input: shows what input a trigger gave. */
+export function* echo(_: WorkflowContext, input: unknown) {
+  return input;
+}
+
+/** Collects `item` events until one is "stop"; the custom status lists what arrived so far. */
+export function* collector(ctx: WorkflowContext) {
+  const items: unknown[] = [];
+  for (;;) {
+    const item = yield* ctx.waitForExternalEvent<unknown>("item");
+    items.push(item);
+    ctx.setCustomStatus(items);
+    if (item === "stop") return items;
+  }
+}
+
+/** Runs until told `done`: an instance that stays active. */
+export function* waiter(ctx: WorkflowContext, input: unknown) {
+  ctx.setCustomStatus(input);
+  yield* ctx.waitForExternalEvent("done");
+  return input;
+}
+
+export interface TriggerHarness {
+  runtime: WorkflowRuntime;
+  service: WorkflowService;
+  /** Writes `files` into a fresh resources folder, loads, plans and starts the triggers. */
+  startTriggers(
+    files: Record<string, string>,
+    options?: { env?: NodeJS.ProcessEnv; logger?: Logger },
+  ): Promise<TriggerManager>;
+  /** Stops the runtime and starts a new one on the same database (a node restart). */
+  restartRuntime(): Promise<void>;
+  instances(prefix?: string): Promise<InstanceState[]>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(): Promise<TriggerHarness> {
+  const dir = mkdtempSync(join(tmpdir(), "weft-triggers-"));
+  const managers: TriggerManager[] = [];
+  const boot = async () => {
+    const runtime = new WorkflowRuntime({ databasePath: join(dir, "weft.db") })
+      .registerWorkflowWithName("Echo", echo)
+      .registerWorkflowWithName("Collector", collector)
+      .registerWorkflowWithName("Waiter", waiter);
+    await runtime.start();
+    return runtime;
+  };
+  const harness: TriggerHarness = {
+    runtime: await boot(),
+    get service() {
+      return harness.runtime.service;
+    },
+    async startTriggers(files, options = {}) {
+      const folder = mkdtempSync(join(dir, "resources-"));
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(folder, name), text);
+      const manager = new TriggerManager(planTriggers(await loadResources(folder, options.env)), {
+        service: harness.runtime.service,
+        connectTimeoutMs: 10_000,
+        logger: options.logger,
+      });
+      managers.push(manager);
+      await manager.start();
+      return manager;
+    },
+    async restartRuntime() {
+      await harness.runtime.stop();
+      harness.runtime = await boot();
+    },
+    async instances(prefix = "") {
+      const all = await harness.service.list({ limit: 10_000 });
+      return all.filter((i) => i.instanceId.startsWith(prefix));
+    },
+    async close() {
+      for (const manager of managers) await manager.close();
+      await harness.runtime.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Whether a local broker answers on `port`. With WEFT_REQUIRE_SERVICES=1 a missing broker throws (the test
+ * file fails); otherwise the suite is skipped and says why.
+ */
+export async function serviceAvailable(name: string, port: number): Promise<boolean> {
+  const up = await new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    const done = (result: boolean) => {
+      socket.destroy();
+      resolve(result);
+    };
+    socket.setTimeout(1000);
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+    socket.once("timeout", () => done(false));
+  });
+  if (up) return true;
+  const message = `${name} is not reachable on 127.0.0.1:${port}`;
+  if (process.env.WEFT_REQUIRE_SERVICES === "1") throw new Error(`${message} (WEFT_REQUIRE_SERVICES=1)`);
+  console.error(`skipping ${name} trigger tests: ${message}`);
+  return false;
+}
+
+/** A name no other test run uses, for topics, queues, streams and groups. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** A logger that counts how trigger messages ended (`outcome` of "trigger message processed"). */
+export function outcomeCounter(): Logger & { outcomes: Map<string, number>; failures: unknown[] } {
+  const outcomes = new Map<string, number>();
+  const failures: unknown[] = [];
+  const note = (fields: object) => {
+    const outcome = (fields as { outcome?: string }).outcome;
+    if (outcome) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+  };
+  return {
+    outcomes,
+    failures,
+    debug: note,
+    info: note,
+    warn: (fields) => failures.push(fields),
+    error: (fields) => failures.push(fields),
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * `pubsub.mqtt3` and `bindings.mqtt3` against the local Mosquitto (127.0.0.1:1883): QoS 1 with a persistent
+ * session, so messages published while Weft is away are delivered when it comes back.
+ */
+import mqtt from "mqtt";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
+import { encodeEvent } from "../../src/components/cloud-event.js";
+import { eventually, serviceAvailable, startHarness, type TriggerHarness, uniqueName } from "./harness.js";
+
+const URL = "mqtt://127.0.0.1:1883";
+const available = await serviceAvailable("Mosquitto", 1883);
+
+describe.skipIf(!available)("MQTT triggers", () => {
+  let h: TriggerHarness;
+  const sessions: string[] = [];
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+  afterAll(async () => {
+    // Connecting with a clean session discards what the broker kept for the test's client ids.
+    for (const clientId of sessions) {
+      const client = await mqtt.connectAsync(URL, { clientId, clean: true });
+      await client.endAsync();
+    }
+  });
+
+  const component = (name: string, type: string, metadata: Record<string, string>) => `
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata: { name: ${name} }
+spec:
+  type: ${type}
+  version: v1
+  metadata:
+${Object.entries(metadata)
+  .map(([k, v]) => `    - name: ${k}\n      value: "${v}"`)
+  .join("\n")}
+`;
+  const subscription = (topic: string) => `
+apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata: { name: readings }
+spec:
+  pubsubname: mqtt-bus
+  topic: ${topic}
+  metadata:
+    workflowName: Echo
+    instanceIdTemplate: "reading-{{.data.n}}"
+`;
+  const event = (n: number) =>
+    encodeEvent({ specversion: "1.0", id: `r${n}`, source: "sensor", type: "t", data: { n } });
+
+  test("pubsub.mqtt3: published messages start one workflow each", async () => {
+    const topic = uniqueName("weft/readings");
+    const consumerID = uniqueName("weft-mqtt");
+    sessions.push(consumerID);
+    const triggers = await h.startTriggers({
+      "mqtt.yaml": component("mqtt-bus", "pubsub.mqtt3", { url: URL, consumerID }),
+      "sub.yaml": subscription(topic),
+    });
+    for (let n = 0; n < 20; n++) await triggers.publish("mqtt-bus", topic, { body: event(n) });
+    await eventually(
+      async () => (await h.instances("reading-")).length === 20 || undefined,
+      20_000,
+      "20 instances",
+    );
+  });
+
+  test("messages published while Weft is away arrive when it is back (persistent session)", async () => {
+    const topic = uniqueName("weft/readings");
+    const consumerID = uniqueName("weft-mqtt");
+    sessions.push(consumerID);
+    const files = {
+      "mqtt.yaml": component("mqtt-bus", "pubsub.mqtt3", { url: URL, consumerID }),
+      "sub.yaml": subscription(topic),
+    };
+    const first = await h.startTriggers(files);
+    await first.close();
+    const publisher = await mqtt.connectAsync(URL, { clientId: uniqueName("publisher") });
+    for (let n = 0; n < 5; n++) await publisher.publishAsync(topic, event(n), { qos: 1 });
+    await publisher.endAsync();
+    await h.startTriggers(files);
+    await eventually(
+      async () => (await h.instances("reading-")).length === 5 || undefined,
+      20_000,
+      "5 instances",
+    );
+  });
+
+  test("bindings.mqtt3: a plain payload on the topic starts a workflow", async () => {
+    const topic = uniqueName("weft/jobs");
+    const consumerID = uniqueName("weft-mqtt");
+    sessions.push(consumerID);
+    await h.startTriggers({
+      "binding.yaml": component("mqtt-jobs", "bindings.mqtt3", {
+        url: URL,
+        topic,
+        consumerID,
+        workflowName: "Echo",
+        instanceIdTemplate: "job-{{.data.id}}",
+      }),
+    });
+    const publisher = await mqtt.connectAsync(URL, { clientId: uniqueName("publisher") });
+    await publisher.publishAsync(topic, JSON.stringify({ id: 3, task: "thumbnail" }), { qos: 1 });
+    await publisher.endAsync();
+    const state = await eventually(() => h.service.get("job-3"), 10_000, "the job's instance");
+    expect(JSON.parse((await h.service.waitForCompletion(state.instanceId, 10_000)).output!)).toEqual({
+      id: 3,
+      task: "thumbnail",
+    });
+  });
+});

@@ -1,0 +1,177 @@
+/**
+ * `pubsub.rabbitmq` and `bindings.rabbitmq` against the local RabbitMQ (127.0.0.1:5672, guest/guest), including
+ * a broker restart (`rabbitmqctl stop_app` / `start_app`) while messages flow.
+ */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { type Channel, connect } from "amqplib";
+import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
+import { encodeEvent } from "../../src/components/cloud-event.js";
+import {
+  eventually,
+  outcomeCounter,
+  serviceAvailable,
+  startHarness,
+  type TriggerHarness,
+  uniqueName,
+} from "./harness.js";
+
+const URL = "amqp://guest:guest@127.0.0.1:5672";
+const available = await serviceAvailable("RabbitMQ", 5672);
+const run = promisify(execFile);
+
+/** A short-lived connection of the test's own (a broker restart would close a long-lived one). */
+async function withChannel<T>(use: (channel: Channel) => Promise<T> | T): Promise<T> {
+  const connection = await connect(URL);
+  try {
+    return await use(await connection.createChannel());
+  } finally {
+    await connection.close().catch(() => {});
+  }
+}
+
+const queueDepth = (queue: string) => withChannel(async (c) => (await c.checkQueue(queue)).messageCount);
+
+describe.skipIf(!available)("RabbitMQ triggers", () => {
+  let h: TriggerHarness;
+  const queues: string[] = [];
+  const exchanges: string[] = [];
+  afterAll(async () => {
+    await withChannel(async (channel) => {
+      for (const queue of queues) await channel.deleteQueue(queue);
+      for (const exchange of exchanges) await channel.deleteExchange(exchange);
+    });
+  });
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const component = (name: string, type: string, metadata: Record<string, string>) => `
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata: { name: ${name} }
+spec:
+  type: ${type}
+  version: v1
+  metadata:
+${Object.entries(metadata)
+  .map(([k, v]) => `    - name: ${k}\n      value: "${v}"`)
+  .join("\n")}
+`;
+  const subscription = (topic: string) => `
+apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata: { name: orders }
+spec:
+  pubsubname: rabbit-bus
+  topic: ${topic}
+  metadata:
+    workflowName: Echo
+    instanceIdTemplate: "order-{{.data.n}}"
+`;
+  const event = (n: number) =>
+    encodeEvent({ specversion: "1.0", id: `e${n}`, source: "test", type: "t", data: { n } });
+
+  test("pubsub.rabbitmq: published messages start one workflow each and leave the queue empty", async () => {
+    const topic = uniqueName("orders");
+    const consumerID = uniqueName("weft");
+    exchanges.push(topic);
+    queues.push(`${consumerID}-${topic}`);
+    const triggers = await h.startTriggers({
+      "rabbit.yaml": component("rabbit-bus", "pubsub.rabbitmq", { connectionString: URL, consumerID }),
+      "sub.yaml": subscription(topic),
+    });
+    for (let n = 0; n < 20; n++) await triggers.publish("rabbit-bus", topic, { body: event(n), id: `e${n}` });
+    await eventually(
+      async () => (await h.instances("order-")).length === 20 || undefined,
+      20_000,
+      "20 instances",
+    );
+    await eventually(async () => (await queueDepth(`${consumerID}-${topic}`)) === 0);
+  });
+
+  test("bindings.rabbitmq: a queue message starts a workflow, its message-id is the event id", async () => {
+    const queue = uniqueName("jobs");
+    queues.push(queue);
+    await h.startTriggers({
+      "binding.yaml": component("rabbit-jobs", "bindings.rabbitmq", {
+        host: URL,
+        queueName: queue,
+        workflowName: "Echo",
+      }),
+    });
+    const connection = await connect(URL);
+    const channel = await connection.createConfirmChannel();
+    channel.sendToQueue(queue, Buffer.from(JSON.stringify({ job: "resize" })), { messageId: "m-1" });
+    await channel.waitForConfirms();
+    await connection.close();
+    const state = await eventually(() => h.service.get("rabbit-jobs-m-1"), 10_000, "the job's instance");
+    expect(JSON.parse((await h.service.waitForCompletion(state.instanceId, 10_000)).output!)).toEqual({
+      job: "resize",
+    });
+  });
+
+  describe("broker restart while messages flow", () => {
+    afterAll(async () => {
+      // Whatever happened, leave RabbitMQ running for everyone else.
+      await run("rabbitmqctl", ["start_app"]).catch(() => {});
+    });
+
+    test("nothing is lost and nothing is started twice", { timeout: 180_000 }, async () => {
+      const topic = uniqueName("restart");
+      const consumerID = uniqueName("weft");
+      exchanges.push(topic);
+      queues.push(`${consumerID}-${topic}`);
+      const log = outcomeCounter();
+      const triggers = await h.startTriggers(
+        {
+          "rabbit.yaml": component("rabbit-bus", "pubsub.rabbitmq", { connectionString: URL, consumerID }),
+          "sub.yaml": subscription(topic),
+        },
+        { logger: log },
+      );
+      const total = 150;
+      let confirmed = 0;
+      let publishRetries = 0;
+      // An at-least-once publisher: a publish that failed (or whose confirm was lost) is sent again.
+      const publisher = (async () => {
+        for (let n = 0; n < total; n++) {
+          for (;;) {
+            try {
+              await triggers.publish("rabbit-bus", topic, { body: event(n), id: `e${n}` });
+              confirmed++;
+              break;
+            } catch {
+              publishRetries++;
+              await new Promise((r) => setTimeout(r, 200));
+            }
+          }
+          // Paced so that the broker restart below lands while messages are still being published.
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
+      await eventually(() => confirmed >= 50, 60_000, "50 confirmed publishes");
+      try {
+        await run("rabbitmqctl", ["stop_app"]);
+        await new Promise((r) => setTimeout(r, 1500));
+      } finally {
+        await run("rabbitmqctl", ["start_app"]);
+      }
+      await publisher;
+      await eventually(
+        async () => (await h.instances("order-")).length === total || undefined,
+        120_000,
+        `${total} instances`,
+      );
+      await eventually(async () => (await queueDepth(`${consumerID}-${topic}`)) === 0);
+      const ids = (await h.instances("order-")).map((i) => i.instanceId).sort();
+      expect(ids).toEqual(Array.from({ length: total }, (_, n) => `order-${n}`).sort());
+      // Each message started its instance exactly once; redeliveries were recognised as duplicates.
+      expect(log.outcomes.get("started")).toBe(total);
+      expect(publishRetries).toBeGreaterThan(0);
+    });
+  });
+});
