@@ -138,7 +138,11 @@ describe.each(storeFactories)("managing instances on $name", (factory) => {
   test("waiting gives up after its timeout", async () => {
     const id = await h.client.scheduleNewWorkflow(waitForever);
     await rejects(h.runtime.service.waitForCompletion(id, 100), "timeout");
-    await rejects(h.runtime.service.waitForCompletion(id, undefined, AbortSignal.abort()), "timeout", "cancelled");
+    await rejects(
+      h.runtime.service.waitForCompletion(id, undefined, AbortSignal.abort()),
+      "timeout",
+      "cancelled",
+    );
   });
 
   test("events raised with the same dedup key are delivered once", async () => {
