@@ -192,6 +192,7 @@ export class WorkflowService {
   ): Promise<InstanceState> {
     let waiter: Waiter | undefined;
     let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
     const result = new Promise<InstanceState>((resolve, reject) => {
       waiter = {
         wants: predicate,
@@ -213,11 +214,12 @@ export class WorkflowService {
           timeoutMs,
         );
       }
-      if (signal?.aborted) reject(new WeftError("timeout", "the wait was cancelled"));
-      signal?.addEventListener("abort", () => reject(new WeftError("timeout", "the wait was cancelled")), {
-        once: true,
-      });
+      onAbort = () => reject(new WeftError("timeout", "the wait was cancelled"));
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
     });
+    // The outcome is awaited only after the first read below; until then a rejection must not count as unhandled.
+    result.catch(() => {});
     const set = this.#waiters.get(instanceId) ?? new Set();
     set.add(waiter!);
     this.#waiters.set(instanceId, set);
@@ -227,6 +229,7 @@ export class WorkflowService {
       return await result;
     } finally {
       clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener("abort", onAbort);
       set.delete(waiter!);
       if (set.size === 0) this.#waiters.delete(instanceId);
     }

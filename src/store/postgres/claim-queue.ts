@@ -88,7 +88,9 @@ export class ClaimQueue<T> {
   async #claim(now: number): Promise<void> {
     const wakes = this.#wakes;
     const { batchSize } = this.#options;
-    const items = await this.#options.claim(now, batchSize);
+    // `now` may be older than work committed while an earlier claim was in flight; a claim that missed it would
+    // mark the queue drained and leave the work to the next sweep.
+    const items = await this.#options.claim(Math.max(now, Date.now()), batchSize);
     const at = Date.now();
     for (const item of items) this.#queue.push({ item, at });
     if (items.length < batchSize && this.#wakes === wakes) this.#drainedAt = wakes;
