@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: Weft's workloads (and with `--peers` Restate's and DBOS's, same workloads, same run), a table
- * with Weft/peer ratios, bench/results/latest.json and docs/benchmarks.md.
+ * `npm run bench`: Weft's workloads in process on SQLite, through gRPC, and on PostgreSQL with one and three nodes
+ * (and with `--peers` Restate's and DBOS's, same workloads, same run), a table with Weft/peer ratios,
+ * bench/results/latest.json and docs/benchmarks.md. `--no-grpc` and `--no-postgres` leave those paths out.
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -20,6 +21,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "3" },
     quick: { type: "boolean", default: false },
     "no-grpc": { type: "boolean", default: false },
+    "no-postgres": { type: "boolean", default: false },
   },
 });
 const workloads = values.workloads.split(",").filter(isWorkloadId) as WorkloadId[];
@@ -37,6 +39,13 @@ if (!values["no-grpc"]) {
   results.push(
     ...(await runWorkloads(weftGrpc, { workloads: grpcWorkloads, runs, sizes, onResult: progress })),
   );
+}
+if (!values["no-postgres"]) {
+  const { weftPostgres, weftPostgresCluster } = await import("./weft-postgres.js");
+  for (const system of [weftPostgres, weftPostgresCluster]) {
+    const pgWorkloads = workloads.filter((w) => w in system.workloads);
+    results.push(...(await runWorkloads(system, { workloads: pgWorkloads, runs, sizes, onResult: progress })));
+  }
 }
 if (values.peers) {
   const { runRestate } = await import("./peers/restate.js");

@@ -10,22 +10,29 @@ import { WEFT_VERSION } from "../src/cli/version.js";
 import { WorkflowClient, WorkflowRuntime, type WorkflowRuntimeOptions } from "../src/index.js";
 import { startServer } from "../src/server.js";
 import { SqliteStore } from "../src/store/sqlite/sqlite-store.js";
+import type { Store } from "../src/store/store.js";
 import { runStartStorm } from "./peers/autocannon.js";
 import type { Metrics, PeerSystem } from "./peers/harness.js";
 import { MB, nowMs, percentile, runPool } from "./peers/measure.js";
 import { STEPS_PER_WORKFLOW, type WorkloadSizes } from "./peers/types.js";
 import { fanOut, long, registerBenchWorkflows, sequential, stepTimes, waitForEvent } from "./workflows.js";
 
-interface Env {
+/** A store the benchmarks can read commit counts from (both stores keep them). */
+export type BenchStore = Store & { readonly commitStats: { commits: number; writes: number } };
+
+export interface BenchEnv {
   runtime: WorkflowRuntime;
   client: WorkflowClient;
-  store: SqliteStore;
+  store: BenchStore;
   close(): Promise<void>;
 }
 
-async function open(options: Partial<WorkflowRuntimeOptions> = {}): Promise<Env> {
-  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
-  const store = new SqliteStore({ path: join(dir, "weft.db") });
+/** A runtime with the bench workflows over `store`; `dispose` runs after the store has closed. */
+export async function openBenchEnv(
+  store: BenchStore,
+  options: Partial<WorkflowRuntimeOptions> = {},
+  dispose: () => void | Promise<void> = () => {},
+): Promise<BenchEnv> {
   const runtime = new WorkflowRuntime({ ...options, store });
   registerBenchWorkflows(runtime);
   await runtime.start();
@@ -36,13 +43,20 @@ async function open(options: Partial<WorkflowRuntimeOptions> = {}): Promise<Env>
     async close() {
       await runtime.stop();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      await dispose();
     },
   };
 }
 
-async function w1(sizes: WorkloadSizes): Promise<Metrics> {
-  const env = await open();
+function open(options: Partial<WorkflowRuntimeOptions> = {}): Promise<BenchEnv> {
+  const dir = mkdtempSync(join(tmpdir(), "weft-bench-"));
+  return openBenchEnv(new SqliteStore({ path: join(dir, "weft.db") }), options, () =>
+    rmSync(dir, { recursive: true, force: true }),
+  );
+}
+
+/** W1: the 10-step workflow, one at a time. */
+export async function sequentialLatency(env: BenchEnv, sizes: WorkloadSizes): Promise<Metrics> {
   const latencies: number[] = [];
   for (let i = 0; i < sizes.w1Warmup + sizes.w1Runs; i++) {
     const t0 = nowMs();
@@ -50,7 +64,6 @@ async function w1(sizes: WorkloadSizes): Promise<Metrics> {
     await env.runtime.service.waitForCompletion(id);
     if (i >= sizes.w1Warmup) latencies.push(nowMs() - t0);
   }
-  await env.close();
   return {
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
@@ -58,17 +71,16 @@ async function w1(sizes: WorkloadSizes): Promise<Metrics> {
   };
 }
 
-async function w2(sizes: WorkloadSizes): Promise<Metrics> {
-  const env = await open();
+/** W2: 1,000 workflows of 10 steps, 50 at a time. */
+export async function sequentialThroughput(env: BenchEnv, sizes: WorkloadSizes): Promise<Metrics> {
   const before = env.store.commitStats;
   const t0 = nowMs();
   await runPool(sizes.w2Workflows, sizes.w2Concurrency, async () => {
     const id = await env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
-    await env.runtime.service.waitForCompletion(id);
+    await env.runtime.service.waitForCompletion(id, 600_000);
   });
   const seconds = (nowMs() - t0) / 1000;
   const commits = env.store.commitStats.commits - before.commits;
-  await env.close();
   const steps = sizes.w2Workflows * STEPS_PER_WORKFLOW;
   return {
     workflowsPerSec: sizes.w2Workflows / seconds,
@@ -76,6 +88,24 @@ async function w2(sizes: WorkloadSizes): Promise<Metrics> {
     commits,
     stepsPerCommit: steps / commits,
   };
+}
+
+async function w1(sizes: WorkloadSizes): Promise<Metrics> {
+  const env = await open();
+  try {
+    return await sequentialLatency(env, sizes);
+  } finally {
+    await env.close();
+  }
+}
+
+async function w2(sizes: WorkloadSizes): Promise<Metrics> {
+  const env = await open();
+  try {
+    return await sequentialThroughput(env, sizes);
+  } finally {
+    await env.close();
+  }
 }
 
 async function w3(sizes: WorkloadSizes): Promise<Metrics> {

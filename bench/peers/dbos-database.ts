@@ -10,12 +10,13 @@ export interface BenchDatabase {
 }
 
 /**
- * Creates a fresh database for one DBOS run (its system tables go there), named per process so concurrent runs by
- * different engineers never share one. PostgreSQL keeps its defaults: fsync and synchronous_commit on.
+ * Creates a fresh database for one run (DBOS's system tables or Weft's store go there), named per process so
+ * concurrent runs by different engineers never share one. PostgreSQL keeps its defaults: fsync and
+ * synchronous_commit on. Both systems use the same server (`BENCH_POSTGRES_URL`, default the local one).
  */
-export async function createBenchDatabase(): Promise<BenchDatabase> {
-  const serverUrl = process.env.DBOS_BENCH_POSTGRES_URL ?? DEFAULT_SERVER_URL;
-  const name = `dbos_bench_${process.pid}`;
+export async function createBenchDatabase(prefix = "dbos_bench"): Promise<BenchDatabase> {
+  const serverUrl = process.env.BENCH_POSTGRES_URL ?? DEFAULT_SERVER_URL;
+  const name = `${prefix}_${process.pid}`;
   await adminQuery(serverUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await adminQuery(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);

@@ -146,9 +146,14 @@ export function uniqueName(prefix: string): string {
 }
 
 /** A logger that counts how trigger messages ended (`outcome` of "trigger message processed"). */
-export function outcomeCounter(): Logger & { outcomes: Map<string, number>; failures: unknown[] } {
+export function outcomeCounter(): Logger & {
+  outcomes: Map<string, number>;
+  failures: unknown[];
+  warnings: string[];
+} {
   const outcomes = new Map<string, number>();
   const failures: unknown[] = [];
+  const warnings: string[] = [];
   const note = (fields: object) => {
     const outcome = (fields as { outcome?: string }).outcome;
     if (outcome) outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
@@ -156,9 +161,13 @@ export function outcomeCounter(): Logger & { outcomes: Map<string, number>; fail
   return {
     outcomes,
     failures,
+    warnings,
     debug: note,
     info: note,
-    warn: (fields) => failures.push(fields),
+    warn: (fields, message) => {
+      failures.push(fields);
+      if (message) warnings.push(message);
+    },
     error: (fields) => failures.push(fields),
   };
 }

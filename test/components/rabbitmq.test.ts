@@ -138,7 +138,6 @@ spec:
       const minimum = 150;
       let restarted = false;
       let published = 0;
-      let publishRetries = 0;
       // An at-least-once publisher: a publish that failed (or whose confirm was lost) is sent again.
       const publisher = (async () => {
         for (let n = 0; n < minimum || !restarted; n++) {
@@ -148,7 +147,6 @@ spec:
               published = n + 1;
               break;
             } catch {
-              publishRetries++;
               await new Promise((r) => setTimeout(r, 200));
             }
           }
@@ -175,7 +173,8 @@ spec:
       expect(ids).toEqual(Array.from({ length: total }, (_, n) => `order-${n}`).sort());
       // Each message started its instance exactly once; redeliveries were recognised as duplicates.
       expect(log.outcomes.get("started")).toBe(total);
-      expect(publishRetries).toBeGreaterThan(0);
+      // The restart really cut the connection while messages flowed (publishes wait for the recovered channel).
+      expect(log.warnings).toContain("rabbitmq connection lost; reconnecting");
     });
   });
 });

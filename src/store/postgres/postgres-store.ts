@@ -75,6 +75,9 @@ export class PostgresStore implements Store {
   #refreshing: Promise<void> | undefined;
   #refreshAgain = false;
   readonly #claimStats = { claims: 0, items: 0 };
+  /** Work this node gave back with a delay, and until when it leaves that work to the other nodes. */
+  readonly #avoidTurns = new Map<string, number>();
+  readonly #avoidActivities = new Map<number, number>();
   #closed = false;
 
   /** Connects, applies missing migrations and starts listening; resolves once the store is usable. */
@@ -187,12 +190,21 @@ export class PostgresStore implements Store {
     }
   }
 
+  /**
+   * A turn given back with a delay is open to the other nodes at once (this node may merely lack the workflow's
+   * code, e.g. its gRPC worker is connected elsewhere); only this node waits out the delay.
+   */
   async abandonWorkflowWorkItem(item: WorkflowWorkItem, delayMs = 0): Promise<void> {
     this.#keeper.dropTurn(item.instanceId, (item.receipt as TurnReceipt).token);
-    const retryAt = delayMs > 0 ? Date.now() + delayMs : null;
-    await this.#releaseTurns([item], retryAt);
-    if (retryAt === null) this.#turns.wake();
-    else this.#turns.wakeAt(retryAt);
+    await this.#releaseTurns([item], null);
+    if (delayMs <= 0) {
+      this.#turns.wake();
+      return;
+    }
+    const retryAt = Date.now() + delayMs;
+    this.#avoidTurns.set(item.instanceId, retryAt);
+    this.#turns.wakeAt(retryAt);
+    await this.#notifyOthers({ workflowsAt: Date.now() });
   }
 
   async nextActivityWorkItem(now: number): Promise<ActivityWorkItem | undefined> {
@@ -210,11 +222,19 @@ export class PostgresStore implements Store {
     await this.#write({ kind: "activity", item, result });
   }
 
+  /** As for turns: other nodes may take the activity at once, this node only after the delay. */
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs = 0): Promise<void> {
-    this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
-    const visibleAt = Date.now() + delayMs;
-    await this.#releaseActivities([item], visibleAt);
-    this.#activities.wakeAt(visibleAt);
+    const { id } = item.receipt as ActivityReceipt;
+    this.#keeper.dropActivity(id);
+    const now = Date.now();
+    await this.#releaseActivities([item], now);
+    if (delayMs <= 0) {
+      this.#activities.wake();
+      return;
+    }
+    this.#avoidActivities.set(id, now + delayMs);
+    this.#activities.wakeAt(now + delayMs);
+    await this.#notifyOthers({ activitiesAt: now });
   }
 
   async getInstance(instanceId: string): Promise<InstanceState | undefined> {
@@ -337,7 +357,7 @@ export class PostgresStore implements Store {
 
   async #claimTurns(now: number, limit: number): Promise<WorkflowWorkItem[]> {
     const claimed = await this.#leasePool.query<ClaimedTurnRow>(
-      sql.claimTurns(now, limit, this.#nodeId, Date.now() + this.#ttlMs),
+      sql.claimTurns(now, limit, this.#nodeId, Date.now() + this.#ttlMs, avoided(this.#avoidTurns, now)),
     );
     this.#claimStats.claims += 1;
     this.#claimStats.items += claimed.rows.length;
@@ -382,7 +402,7 @@ export class PostgresStore implements Store {
 
   async #claimActivities(now: number, limit: number): Promise<ActivityWorkItem[]> {
     const result = await this.#leasePool.query<ActivityRow>(
-      sql.claimActivities(now, limit, Date.now() + this.#ttlMs),
+      sql.claimActivities(now, limit, Date.now() + this.#ttlMs, avoided(this.#avoidActivities, now)),
     );
     this.#claimStats.claims += 1;
     this.#claimStats.items += result.rows.length;
@@ -404,6 +424,14 @@ export class PostgresStore implements Store {
     await this.#leasePool.query(sql.releaseActivityLeases(leases, visibleAt)).catch((error: unknown) => {
       this.#log.warn({ err: error }, "giving back activities failed; their leases expire on their own");
     });
+  }
+
+  /** Wakes the other nodes' queues; a lost notice only delays work until their next sweep. */
+  async #notifyOthers(wake: { workflowsAt?: number; activitiesAt?: number }): Promise<void> {
+    const [payload] = encodeNotices({ node: this.#nodeId, ...wake });
+    await this.#leasePool
+      .query("SELECT pg_notify($1, $2)", [this.#channel, payload])
+      .catch((error: unknown) => this.#log.warn({ err: error }, "notifying the other nodes failed"));
   }
 
   #write(op: WriteOp): Promise<void> {
@@ -461,6 +489,16 @@ export class PostgresStore implements Store {
       }
     }
   }
+}
+
+/** The keys still avoided at `now`; expired ones are forgotten. */
+function avoided<K>(avoid: Map<K, number>, now: number): K[] {
+  const keys: K[] = [];
+  for (const [key, until] of avoid) {
+    if (until <= now) avoid.delete(key);
+    else keys.push(key);
+  }
+  return keys;
 }
 
 /** Deletes a finished instance and, if asked, its descendants, in one transaction; returns how many. */

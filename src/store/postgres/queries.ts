@@ -24,17 +24,24 @@ const TERMINAL = "('COMPLETED', 'FAILED', 'TERMINATED')";
  * scanned. The turn's events are read by `turnEvents`, in a later statement: this one's snapshot predates rows it
  * had to wait for, and could still show inbox rows a turn committed meanwhile had consumed.
  */
-export function claimTurns(now: number, limit: number, owner: string, leaseExpiresAt: number): Query {
+export function claimTurns(
+  now: number,
+  limit: number,
+  owner: string,
+  leaseExpiresAt: number,
+  avoid: string[],
+): Query {
   return {
     name: "weft_claim_turns",
     text: `
       WITH picked AS (
-        SELECT instance_id FROM instances WHERE ready_at <= $1 ORDER BY ready_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        SELECT instance_id FROM instances WHERE ready_at <= $1 AND instance_id <> ALL($5::text[])
+        ORDER BY ready_at LIMIT $2 FOR UPDATE SKIP LOCKED
       )
       UPDATE instances i SET lease_owner = $3, lease_token = gen_random_uuid(), lease_expires_at = $4
       FROM picked WHERE i.instance_id = picked.instance_id
       RETURNING ${INSTANCE_COLUMNS.map((c) => `i.${c}`).join(", ")}, i.lease_token`,
-    values: [now, limit, owner, leaseExpiresAt],
+    values: [now, limit, owner, leaseExpiresAt, avoid],
   };
 }
 
@@ -50,19 +57,20 @@ export function turnEvents(instanceIds: string[], now: number): Query {
 }
 
 /** Leases up to `limit` due activities; the lease is the row's `visible_at` moved to the lease's expiry. */
-export function claimActivities(now: number, limit: number, leaseExpiresAt: number): Query {
+export function claimActivities(now: number, limit: number, leaseExpiresAt: number, avoid: number[]): Query {
   return {
     name: "weft_claim_activities",
     text: `
       WITH picked AS (
-        SELECT id FROM activities WHERE visible_at <= $1 ORDER BY visible_at LIMIT $2 FOR UPDATE SKIP LOCKED
+        SELECT id FROM activities WHERE visible_at <= $1 AND id <> ALL($4::bigint[])
+        ORDER BY visible_at LIMIT $2 FOR UPDATE SKIP LOCKED
       )
       UPDATE activities a
       SET visible_at = $3, lease_token = gen_random_uuid(), dispatch_count = a.dispatch_count + 1
       FROM picked WHERE a.id = picked.id
       RETURNING a.id, a.instance_id, a.execution_id, a.task_id, a.name, a.input, a.task_execution_id,
         a.dispatch_count, a.lease_token`,
-    values: [now, limit, leaseExpiresAt],
+    values: [now, limit, leaseExpiresAt, avoid],
   };
 }
 
