@@ -44,7 +44,9 @@ if (!values["no-postgres"]) {
   const { weftPostgres, weftPostgresCluster } = await import("./weft-postgres.js");
   for (const system of [weftPostgres, weftPostgresCluster]) {
     const pgWorkloads = workloads.filter((w) => w in system.workloads);
-    results.push(...(await runWorkloads(system, { workloads: pgWorkloads, runs, sizes, onResult: progress })));
+    results.push(
+      ...(await runWorkloads(system, { workloads: pgWorkloads, runs, sizes, onResult: progress })),
+    );
   }
 }
 if (values.peers) {

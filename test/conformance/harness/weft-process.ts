@@ -15,6 +15,7 @@ export interface WeftProcess {
   /** host:port of the gRPC sidecar. */
   readonly address: string;
   readonly grpcPort: number;
+  readonly pid: number;
   /** Log lines so far, for failure messages. */
   readonly logs: string[];
   stop(): Promise<void>;
@@ -55,6 +56,7 @@ export async function startWeft(options: { env?: Record<string, string> } = {}):
   return {
     address: `127.0.0.1:${grpcPort}`,
     grpcPort,
+    pid: child.pid!,
     logs,
     stop: async () => {
       await kill(child, exited);
