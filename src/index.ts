@@ -21,5 +21,6 @@ export {
   type WorkflowState,
 } from "./sdk/client.js";
 export { WorkflowRuntime, type WorkflowRuntimeOptions } from "./sdk/runtime.js";
+export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export type { Store } from "./store/store.js";
