@@ -25,7 +25,16 @@ const KEY_METRICS: Record<WorkloadId, Array<{ metric: string; label: string; low
     { metric: "lastOverFirst", label: "10,000 steps: last/first", lower: true },
   ],
   W5: [
-    { metric: "rssDeltaBytesPerInstance", label: "10,000 waiting: RSS bytes/instance", lower: true },
+    {
+      metric: "rssDeltaBytesPerInstance",
+      label: "10,000 waiting: RSS growth from empty / instances",
+      lower: true,
+    },
+    {
+      metric: "rssMarginalBytesPerInstance",
+      label: "10,000 waiting: RSS bytes per further instance",
+      lower: true,
+    },
     { metric: "waitingRssMB", label: "10,000 waiting: RSS (MB)", lower: true },
     { metric: "completeAllMs", label: "10,000 waiting: raise-all to all done (ms)", lower: true },
   ],
