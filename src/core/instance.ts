@@ -1,5 +1,11 @@
+import { WeftError } from "./errors.js";
 import type { FailureDetails } from "./failure.js";
-import type { ParentInstance, RuntimeStatus } from "./history.js";
+import {
+  type ExecutionStarted,
+  isTerminalStatus,
+  type ParentInstance,
+  type RuntimeStatus,
+} from "./history.js";
 import type { ResumePoint } from "./rerun.js";
 
 /** The summary of one workflow instance that the store keeps beside its history. */
@@ -39,4 +45,57 @@ export interface StartRequest {
   /** Start in the middle of a history (a rerun) instead of at ExecutionStarted. */
   resume?: ResumePoint;
   now: number;
+}
+
+/** Why `request` may not start over an instance with this status (undefined: it may, or there is none). */
+export function startConflict(
+  existing: RuntimeStatus | undefined,
+  request: StartRequest,
+): WeftError | undefined {
+  if (existing === undefined) return undefined;
+  if (!isTerminalStatus(existing)) {
+    return new WeftError(
+      "already_exists",
+      `an active workflow with ID '${request.instanceId}' already exists`,
+    );
+  }
+  if (request.idReuse === "never") {
+    return new WeftError("already_exists", `a workflow with ID '${request.instanceId}' already exists`);
+  }
+  return undefined;
+}
+
+/** A new instance as `request` creates it: PENDING until its first turn. */
+export function pendingInstance(request: StartRequest): InstanceState {
+  const state: InstanceState = {
+    instanceId: request.instanceId,
+    name: request.name,
+    executionId: request.executionId,
+    status: "PENDING",
+    createdAt: request.now,
+    updatedAt: request.now,
+  };
+  if (request.input !== undefined) state.input = request.input;
+  if (request.scheduledStartAt !== undefined) state.scheduledStartAt = request.scheduledStartAt;
+  if (request.parent) state.parent = request.parent;
+  if (request.metadata) state.metadata = request.metadata;
+  return state;
+}
+
+/** The inbox event that starts the instance, and when it becomes visible (its scheduled start, if later). */
+export function startEvent(request: StartRequest): { event: ExecutionStarted; visibleAt: number } {
+  return {
+    event: {
+      type: "ExecutionStarted",
+      eventId: -1,
+      timestamp: request.now,
+      name: request.name,
+      instanceId: request.instanceId,
+      executionId: request.executionId,
+      input: request.input,
+      parent: request.parent,
+      scheduledStartAt: request.scheduledStartAt,
+    },
+    visibleAt: Math.max(request.now, request.scheduledStartAt ?? 0),
+  };
 }

@@ -171,3 +171,38 @@ export function outcomeCounter(): Logger & {
     error: (fields) => failures.push(fields),
   };
 }
+
+/** A Dapr Component document of `type` with string metadata. */
+export function componentYaml(name: string, type: string, metadata: Record<string, string>): string {
+  const items = Object.entries(metadata).map(([k, v]) => `    - name: ${k}\n      value: "${v}"`);
+  return `
+apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata: { name: ${name} }
+spec:
+  type: ${type}
+  version: v1
+  metadata:
+${items.join("\n")}
+`;
+}
+
+/** A Subscription that starts the Echo workflow for each message on `pubsub`/`topic`. */
+export function echoSubscriptionYaml(
+  name: string,
+  pubsub: string,
+  topic: string,
+  idTemplate: string,
+): string {
+  return `
+apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata: { name: ${name} }
+spec:
+  pubsubname: ${pubsub}
+  topic: ${topic}
+  metadata:
+    workflowName: Echo
+    instanceIdTemplate: "${idTemplate}"
+`;
+}

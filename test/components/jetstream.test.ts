@@ -4,7 +4,15 @@
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
-import { eventually, serviceAvailable, startHarness, type TriggerHarness, uniqueName } from "./harness.js";
+import {
+  componentYaml,
+  echoSubscriptionYaml,
+  eventually,
+  serviceAvailable,
+  startHarness,
+  type TriggerHarness,
+  uniqueName,
+} from "./harness.js";
 
 const available = await serviceAvailable("NATS JetStream", 4222);
 
@@ -27,29 +35,9 @@ describe.skipIf(!available)("NATS JetStream triggers", () => {
     await h.close();
   });
 
-  const component = (name: string, type: string, metadata: Record<string, string>) => `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata: { name: ${name} }
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${Object.entries(metadata)
-  .map(([k, v]) => `    - name: ${k}\n      value: "${v}"`)
-  .join("\n")}
-`;
-  const subscription = (subject: string) => `
-apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata: { name: orders }
-spec:
-  pubsubname: nats-bus
-  topic: ${subject}
-  metadata:
-    workflowName: Echo
-    instanceIdTemplate: "order-{{.data.n}}"
-`;
+  const component = componentYaml;
+  const subscription = (subject: string) =>
+    echoSubscriptionYaml("orders", "nats-bus", subject, "order-{{.data.n}}");
   const event = (n: number) =>
     encodeEvent({ specversion: "1.0", id: `e${n}`, source: "test", type: "t", data: { n } });
 

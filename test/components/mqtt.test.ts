@@ -5,7 +5,15 @@
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
-import { eventually, serviceAvailable, startHarness, type TriggerHarness, uniqueName } from "./harness.js";
+import {
+  componentYaml,
+  echoSubscriptionYaml,
+  eventually,
+  serviceAvailable,
+  startHarness,
+  type TriggerHarness,
+  uniqueName,
+} from "./harness.js";
 
 const URL = "mqtt://127.0.0.1:1883";
 const available = await serviceAvailable("Mosquitto", 1883);
@@ -27,29 +35,9 @@ describe.skipIf(!available)("MQTT triggers", () => {
     }
   });
 
-  const component = (name: string, type: string, metadata: Record<string, string>) => `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata: { name: ${name} }
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${Object.entries(metadata)
-  .map(([k, v]) => `    - name: ${k}\n      value: "${v}"`)
-  .join("\n")}
-`;
-  const subscription = (topic: string) => `
-apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata: { name: readings }
-spec:
-  pubsubname: mqtt-bus
-  topic: ${topic}
-  metadata:
-    workflowName: Echo
-    instanceIdTemplate: "reading-{{.data.n}}"
-`;
+  const component = componentYaml;
+  const subscription = (topic: string) =>
+    echoSubscriptionYaml("readings", "mqtt-bus", topic, "reading-{{.data.n}}");
   const event = (n: number) =>
     encodeEvent({ specversion: "1.0", id: `r${n}`, source: "sensor", type: "t", data: { n } });
 

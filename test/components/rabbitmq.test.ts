@@ -8,6 +8,8 @@ import { type Channel, connect } from "amqplib";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
 import {
+  componentYaml,
+  echoSubscriptionYaml,
   eventually,
   outcomeCounter,
   serviceAvailable,
@@ -49,29 +51,9 @@ describe.skipIf(!available)("RabbitMQ triggers", () => {
     await h.close();
   });
 
-  const component = (name: string, type: string, metadata: Record<string, string>) => `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata: { name: ${name} }
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${Object.entries(metadata)
-  .map(([k, v]) => `    - name: ${k}\n      value: "${v}"`)
-  .join("\n")}
-`;
-  const subscription = (topic: string) => `
-apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata: { name: orders }
-spec:
-  pubsubname: rabbit-bus
-  topic: ${topic}
-  metadata:
-    workflowName: Echo
-    instanceIdTemplate: "order-{{.data.n}}"
-`;
+  const component = componentYaml;
+  const subscription = (topic: string) =>
+    echoSubscriptionYaml("orders", "rabbit-bus", topic, "order-{{.data.n}}");
   const event = (n: number) =>
     encodeEvent({ specversion: "1.0", id: `e${n}`, source: "test", type: "t", data: { n } });
 

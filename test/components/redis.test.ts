@@ -7,6 +7,8 @@ import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
 import {
+  componentYaml,
+  echoSubscriptionYaml,
   eventually,
   outcomeCounter,
   serviceAvailable,
@@ -68,29 +70,9 @@ describe.skipIf(!available)("Redis Streams triggers", () => {
     await h.close();
   });
 
-  const component = (name: string, type: string, metadata: Record<string, string>) => `
-apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata: { name: ${name} }
-spec:
-  type: ${type}
-  version: v1
-  metadata:
-${Object.entries(metadata)
-  .map(([k, v]) => `    - name: ${k}\n      value: "${v}"`)
-  .join("\n")}
-`;
-  const subscription = (topic: string) => `
-apiVersion: dapr.io/v2alpha1
-kind: Subscription
-metadata: { name: orders }
-spec:
-  pubsubname: redis-bus
-  topic: ${topic}
-  metadata:
-    workflowName: Echo
-    instanceIdTemplate: "{{.data.n}}-{{.id}}"
-`;
+  const component = componentYaml;
+  const subscription = (topic: string) =>
+    echoSubscriptionYaml("orders", "redis-bus", topic, "{{.data.n}}-{{.id}}");
 
   test("pubsub.redis: published messages start one workflow each and are acked", async () => {
     const topic = uniqueName("orders");

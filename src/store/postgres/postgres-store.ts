@@ -14,6 +14,7 @@ import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import { type Logger, silentLogger } from "../../engine/logger.js";
+import { rowToActivityTask } from "../rows.js";
 import type {
   ActivityWorkItem,
   AddEventOptions,
@@ -35,7 +36,6 @@ import {
   type InboxRow,
   type InstanceRow,
   pgTypes,
-  toActivityTask,
   toInstanceState,
 } from "./rows.js";
 import type { ActivityReceipt, TurnReceipt, WriteOp, WritePlan } from "./write-plan.js";
@@ -408,7 +408,7 @@ export class PostgresStore implements Store {
     this.#claimStats.items += result.rows.length;
     return result.rows.map((row) => {
       const receipt: ActivityReceipt = { id: row.id, token: row.lease_token };
-      return { task: toActivityTask(row), dispatchCount: row.dispatch_count, receipt };
+      return { task: rowToActivityTask(row), dispatchCount: row.dispatch_count, receipt };
     });
   }
 

@@ -1,9 +1,8 @@
 /** Mapping between PostgreSQL rows and domain types. */
 import pg from "pg";
-import type { ActivityTask } from "../../core/apply.js";
-import type { FailureDetails } from "../../core/failure.js";
-import type { InboxEvent, ParentInstance, RuntimeStatus } from "../../core/history.js";
+import type { InboxEvent } from "../../core/history.js";
 import type { InstanceState } from "../../core/instance.js";
+import { type InstanceRowOf, instanceToRow, type JsonColumns, rowToInstance } from "../rows.js";
 
 /** Times are BIGINT milliseconds; they fit a JS number, so they are parsed as one (pg returns strings by default). */
 const INT8_OID = 20;
@@ -53,65 +52,18 @@ export const INSTANCE_COLUMN_TYPES: Record<(typeof INSTANCE_COLUMNS)[number], st
   history_length: "integer",
 };
 
-export interface InstanceRow {
-  instance_id: string;
-  name: string;
-  execution_id: string;
-  status: RuntimeStatus;
-  created_at: number;
-  updated_at: number;
-  completed_at: number | null;
-  scheduled_start_at: number | null;
-  input: string | null;
-  output: string | null;
-  custom_status: string | null;
-  failure: FailureDetails | null;
-  parent: ParentInstance | null;
-  parent_instance_id: string | null;
-  metadata: Record<string, string> | null;
-  history_length: number;
-}
+/** JSON columns travel as values: the driver parses them, and `json_to_recordset` takes them as they are. */
+export type InstanceRow = InstanceRowOf<unknown>;
+
+const jsonValues: JsonColumns<unknown> = { encode: (value) => value, decode: (value) => value };
 
 export function toInstanceState(row: InstanceRow): InstanceState {
-  const state: InstanceState = {
-    instanceId: row.instance_id,
-    name: row.name,
-    executionId: row.execution_id,
-    status: row.status,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  };
-  if (row.completed_at !== null) state.completedAt = row.completed_at;
-  if (row.scheduled_start_at !== null) state.scheduledStartAt = row.scheduled_start_at;
-  if (row.input !== null) state.input = row.input;
-  if (row.output !== null) state.output = row.output;
-  if (row.custom_status !== null) state.customStatus = row.custom_status;
-  if (row.failure !== null) state.failure = row.failure;
-  if (row.parent !== null) state.parent = row.parent;
-  if (row.metadata !== null) state.metadata = row.metadata;
-  return state;
+  return rowToInstance(row, jsonValues);
 }
 
 /** An instance row as a JSON record (undefined fields become SQL NULL through `json_to_recordset`). */
 export function toInstanceRecord(state: InstanceState, historyLength: number): InstanceRow {
-  return {
-    instance_id: state.instanceId,
-    name: state.name,
-    execution_id: state.executionId,
-    status: state.status,
-    created_at: state.createdAt,
-    updated_at: state.updatedAt,
-    completed_at: state.completedAt ?? null,
-    scheduled_start_at: state.scheduledStartAt ?? null,
-    input: state.input ?? null,
-    output: state.output ?? null,
-    custom_status: state.customStatus ?? null,
-    failure: state.failure ?? null,
-    parent: state.parent ?? null,
-    parent_instance_id: state.parent?.instanceId ?? null,
-    metadata: state.metadata ?? null,
-    history_length: historyLength,
-  };
+  return instanceToRow(state, historyLength, jsonValues);
 }
 
 export interface ClaimedTurnRow extends InstanceRow {
@@ -135,16 +87,4 @@ export interface ActivityRow {
   task_execution_id: string | null;
   dispatch_count: number;
   lease_token: string;
-}
-
-export function toActivityTask(row: ActivityRow): ActivityTask {
-  const task: ActivityTask = {
-    instanceId: row.instance_id,
-    executionId: row.execution_id,
-    taskId: row.task_id,
-    name: row.name,
-  };
-  if (row.input !== null) task.input = row.input;
-  if (row.task_execution_id !== null) task.taskExecutionId = row.task_execution_id;
-  return task;
 }

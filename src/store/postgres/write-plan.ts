@@ -8,7 +8,13 @@ import type { OutboxMessage, TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { InstanceState, StartRequest } from "../../core/instance.js";
+import {
+  type InstanceState,
+  pendingInstance,
+  type StartRequest,
+  startConflict,
+  startEvent,
+} from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import type { BatchWrites } from "./queries.js";
@@ -188,28 +194,13 @@ export class WritePlan {
   #create(request: StartRequest): OpResult {
     const id = request.instanceId;
     const row = this.#rows.get(id);
-    if (row && !isTerminalStatus(row.status)) {
-      return new WeftError("already_exists", `an active workflow with ID '${id}' already exists`);
-    }
-    if (row && request.idReuse === "never") {
-      return new WeftError("already_exists", `a workflow with ID '${id}' already exists`);
-    }
+    const conflict = startConflict(row?.status, request);
+    if (conflict) return conflict;
     if (row?.touched || (request.resume && this.#restartsTouchedChild(request.resume.childStarts))) {
       return "defer";
     }
     if (row) this.reused.add(id);
-    const state: InstanceState = {
-      instanceId: id,
-      name: request.name,
-      executionId: request.executionId,
-      status: "PENDING",
-      createdAt: request.now,
-      updatedAt: request.now,
-    };
-    if (request.input !== undefined) state.input = request.input;
-    if (request.scheduledStartAt !== undefined) state.scheduledStartAt = request.scheduledStartAt;
-    if (request.parent) state.parent = request.parent;
-    if (request.metadata) state.metadata = request.metadata;
+    const state = pendingInstance(request);
     if (request.resume) return this.#resume(state, request.resume, request.now);
     this.#created.set(id, { state, historyLength: 0 });
     this.#rows.set(id, {
@@ -220,18 +211,8 @@ export class WritePlan {
       created: true,
       touched: true,
     });
-    const started: InboxEvent = {
-      type: "ExecutionStarted",
-      eventId: -1,
-      timestamp: request.now,
-      name: request.name,
-      instanceId: id,
-      executionId: request.executionId,
-      input: request.input,
-      parent: request.parent,
-      scheduledStartAt: request.scheduledStartAt,
-    };
-    this.#enqueue(id, request.executionId, Math.max(request.now, request.scheduledStartAt ?? 0), started);
+    const { event, visibleAt } = startEvent(request);
+    this.#enqueue(id, request.executionId, visibleAt, event);
     return "done";
   }
 

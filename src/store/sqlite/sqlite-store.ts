@@ -4,12 +4,13 @@
  * (ready-index.ts) and rebuilt from the tables at open, so idle engines never poll.
  */
 import Database from "better-sqlite3";
-import type { ActivityTask, TurnOutcome } from "../../core/apply.js";
+import type { TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import { ReadyIndex } from "../ready-index.js";
+import { rowToActivityTask } from "../rows.js";
 import type {
   ActivityWorkItem,
   AddEventOptions,
@@ -170,14 +171,7 @@ export class SqliteStore implements Store {
         this.#activities.remove(rowId);
         continue;
       }
-      const task: ActivityTask = {
-        instanceId: row.instance_id,
-        executionId: row.execution_id,
-        taskId: row.task_id,
-        name: row.name,
-      };
-      if (row.input !== null) task.input = row.input;
-      if (row.task_execution_id !== null) task.taskExecutionId = row.task_execution_id;
+      const task = rowToActivityTask(row);
       const receipt: ActivityReceipt = { rowId };
       return { task, dispatchCount: row.dispatch_count + 1, receipt };
     }

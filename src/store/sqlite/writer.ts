@@ -5,10 +5,15 @@
  */
 import type Database from "better-sqlite3";
 import type { ActivityTask, OutboxMessage, TurnOutcome } from "../../core/apply.js";
-import { WeftError } from "../../core/errors.js";
 import type { InboxEvent } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { InstanceState, StartRequest } from "../../core/instance.js";
+import {
+  type InstanceState,
+  pendingInstance,
+  type StartRequest,
+  startConflict,
+  startEvent,
+} from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
 import type { ReadyIndex } from "../ready-index.js";
 import type { WorkflowWorkItem } from "../store.js";
@@ -89,47 +94,18 @@ export class SqliteWriter {
 
   create(request: StartRequest): void {
     const existing = this.#sql.getStatus.get(request.instanceId) as Pick<InstanceRow, "status"> | undefined;
-    if (existing && !isTerminalStatus(existing.status)) {
-      throw new WeftError(
-        "already_exists",
-        `an active workflow with ID '${request.instanceId}' already exists`,
-      );
-    }
-    if (existing && request.idReuse === "never") {
-      throw new WeftError("already_exists", `a workflow with ID '${request.instanceId}' already exists`);
-    }
+    const conflict = startConflict(existing?.status, request);
+    if (conflict) throw conflict;
     if (existing) this.delete(request.instanceId);
-    const state: InstanceState = {
-      instanceId: request.instanceId,
-      name: request.name,
-      executionId: request.executionId,
-      status: "PENDING",
-      createdAt: request.now,
-      updatedAt: request.now,
-    };
-    if (request.input !== undefined) state.input = request.input;
-    if (request.scheduledStartAt !== undefined) state.scheduledStartAt = request.scheduledStartAt;
-    if (request.parent) state.parent = request.parent;
-    if (request.metadata) state.metadata = request.metadata;
+    const state = pendingInstance(request);
     if (request.resume) {
       this.#resume(state, request.resume, request.now);
       return;
     }
     this.#sql.insertInstance.run(instanceParams(state, 0));
     this.#cache(state, 0);
-    const started: InboxEvent = {
-      type: "ExecutionStarted",
-      eventId: -1,
-      timestamp: request.now,
-      name: request.name,
-      instanceId: request.instanceId,
-      executionId: request.executionId,
-      input: request.input,
-      parent: request.parent,
-      scheduledStartAt: request.scheduledStartAt,
-    };
-    const visibleAt = Math.max(request.now, request.scheduledStartAt ?? 0);
-    this.enqueue(request.instanceId, request.executionId, visibleAt, started, request.now);
+    const { event, visibleAt } = startEvent(request);
+    this.enqueue(request.instanceId, request.executionId, visibleAt, event, request.now);
   }
 
   /** Writes results no turn consumed into the inbox, where they survive a restart. */
