@@ -121,8 +121,9 @@ export async function eventually<T>(
  * Whether a local broker answers on `port`. With WEFT_REQUIRE_SERVICES=1 a missing broker throws (the test
  * file fails); otherwise the suite is skipped and says why.
  */
-export async function serviceAvailable(name: string, port: number): Promise<boolean> {
-  const up = await new Promise<boolean>((resolve) => {
+/** Whether something accepts TCP connections on 127.0.0.1:`port`. */
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     const done = (result: boolean) => {
       socket.destroy();
@@ -133,6 +134,19 @@ export async function serviceAvailable(name: string, port: number): Promise<bool
     socket.once("error", () => done(false));
     socket.once("timeout", () => done(false));
   });
+}
+
+/** Waits until the port is open (`open`) or closed. */
+export async function waitForPort(port: number, open: boolean, timeoutMs = 30_000): Promise<void> {
+  await eventually(
+    async () => (await portOpen(port)) === open || undefined,
+    timeoutMs,
+    `port ${port} ${open ? "open" : "closed"}`,
+  );
+}
+
+export async function serviceAvailable(name: string, port: number): Promise<boolean> {
+  const up = await portOpen(port);
   if (up) return true;
   const message = `${name} is not reachable on 127.0.0.1:${port}`;
   if (process.env.WEFT_REQUIRE_SERVICES === "1") throw new Error(`${message} (WEFT_REQUIRE_SERVICES=1)`);
@@ -205,4 +219,42 @@ spec:
     workflowName: Echo
     instanceIdTemplate: "${idTemplate}"
 `;
+}
+
+/**
+ * An at-least-once publisher that runs through a broker restart: it publishes message 0, 1, 2, ... (a failed
+ * publish is sent again), restarts the broker once `restartAfter` messages went through, and goes on until at
+ * least `minimum` were published and the restart is over, so the outage always lands mid-flow.
+ * Resolves with how many messages were published.
+ */
+export async function publishThroughRestart(options: {
+  publish: (n: number) => Promise<void>;
+  restart: () => Promise<void>;
+  minimum: number;
+  restartAfter: number;
+}): Promise<number> {
+  let restarted = false;
+  let published = 0;
+  const publisher = (async () => {
+    for (let n = 0; n < options.minimum || !restarted; n++) {
+      for (;;) {
+        try {
+          await options.publish(n);
+          published = n + 1;
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  })();
+  await eventually(() => published >= options.restartAfter, 60_000, `${options.restartAfter} publishes`);
+  try {
+    await options.restart();
+  } finally {
+    restarted = true;
+  }
+  await publisher;
+  return published;
 }

@@ -1,6 +1,8 @@
 /**
  * `pubsub.jetstream` and `bindings.jetstream` against the local NATS server with JetStream (127.0.0.1:4222).
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
@@ -8,13 +10,50 @@ import {
   componentYaml,
   echoSubscriptionYaml,
   eventually,
+  outcomeCounter,
+  portOpen,
+  publishThroughRestart,
   serviceAvailable,
   startHarness,
   type TriggerHarness,
   uniqueName,
+  waitForPort,
 } from "./harness.js";
 
 const available = await serviceAvailable("NATS JetStream", 4222);
+const run = promisify(execFile);
+
+/** Stops the local NATS server and starts it again as /work/shared/services/start-services.sh does. */
+async function restartNats(): Promise<void> {
+  await run("pkill", ["-TERM", "-f", "nats-server -a 127.0.0.1 -p 4222"]).catch(() => {});
+  await waitForPort(4222, false);
+  await new Promise((r) => setTimeout(r, 1000));
+  await startNatsIfDown();
+}
+
+async function startNatsIfDown(): Promise<void> {
+  if (await portOpen(4222)) return;
+  await run("start-stop-daemon", [
+    "--start",
+    "--oknodo",
+    "--background",
+    "--exec",
+    "/usr/sbin/nats-server",
+    "--",
+    ...[
+      "-a",
+      "127.0.0.1",
+      "-p",
+      "4222",
+      "-js",
+      "-sd",
+      "/var/lib/nats-server",
+      "-l",
+      "/var/log/nats-server.log",
+    ],
+  ]);
+  await waitForPort(4222, true);
+}
 
 describe.skipIf(!available)("NATS JetStream triggers", () => {
   let nc: NatsConnection;
@@ -24,6 +63,8 @@ describe.skipIf(!available)("NATS JetStream triggers", () => {
     nc = await connect({ servers: "127.0.0.1:4222" });
   });
   afterAll(async () => {
+    // Whatever happened, leave NATS running for everyone else.
+    await startNatsIfDown();
     const jsm = await nc.jetstreamManager();
     for (const stream of streams) await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
@@ -65,6 +106,48 @@ describe.skipIf(!available)("NATS JetStream triggers", () => {
         return info.num_ack_pending === 0 && info.num_pending === 0;
       },
       10_000,
+      "every message acked",
+    );
+  });
+
+  test("a NATS server restart while messages flow: nothing is lost, nothing starts twice", {
+    timeout: 180_000,
+  }, async () => {
+    const stream = uniqueName("weft-test").replaceAll("-", "_");
+    const subject = `${stream}.orders`;
+    streams.push(stream);
+    const log = outcomeCounter();
+    const triggers = await h.startTriggers(
+      {
+        "nats.yaml": component("nats-bus", "pubsub.jetstream", {
+          natsURL: "nats://127.0.0.1:4222",
+          streamName: stream,
+        }),
+        "sub.yaml": subscription(subject),
+      },
+      { logger: log },
+    );
+    const total = await publishThroughRestart({
+      publish: (n) => triggers.publish("nats-bus", subject, { body: event(n), id: `e${n}` }),
+      restart: restartNats,
+      minimum: 150,
+      restartAfter: 50,
+    });
+    await eventually(
+      async () => (await h.instances("order-")).length === total || undefined,
+      120_000,
+      `${total} instances`,
+    );
+    const ids = (await h.instances("order-")).map((i) => i.instanceId).sort();
+    expect(ids).toEqual(Array.from({ length: total }, (_, n) => `order-${n}`).sort());
+    expect(log.outcomes.get("started")).toBe(total);
+    // The restart really cut the connection while messages flowed.
+    expect(log.warnings).toContain("nats connection lost; reconnecting");
+    const jsm = await nc.jetstreamManager();
+    await eventually(
+      async () =>
+        (await jsm.consumers.info(stream, `weft-${subject.replaceAll(".", "_")}`)).num_ack_pending === 0,
+      30_000,
       "every message acked",
     );
   });

@@ -2,6 +2,8 @@
  * `pubsub.mqtt3` and `bindings.mqtt3` against the local Mosquitto (127.0.0.1:1883): QoS 1 with a persistent
  * session, so messages published while Weft is away are delivered when it comes back.
  */
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
@@ -9,14 +11,33 @@ import {
   componentYaml,
   echoSubscriptionYaml,
   eventually,
+  outcomeCounter,
+  portOpen,
+  publishThroughRestart,
   serviceAvailable,
   startHarness,
   type TriggerHarness,
   uniqueName,
+  waitForPort,
 } from "./harness.js";
 
 const URL = "mqtt://127.0.0.1:1883";
 const available = await serviceAvailable("Mosquitto", 1883);
+const run = promisify(execFile);
+
+/** Stops Mosquitto (it saves its persistent sessions on the way out) and starts it as start-services.sh does. */
+async function restartMosquitto(): Promise<void> {
+  await run("pkill", ["-TERM", "-x", "mosquitto"]).catch(() => {});
+  await waitForPort(1883, false);
+  await new Promise((r) => setTimeout(r, 1000));
+  await startMosquittoIfDown();
+}
+
+async function startMosquittoIfDown(): Promise<void> {
+  if (await portOpen(1883)) return;
+  await run("mosquitto", ["-d", "-c", "/etc/mosquitto/mosquitto.conf"]);
+  await waitForPort(1883, true);
+}
 
 describe.skipIf(!available)("MQTT triggers", () => {
   let h: TriggerHarness;
@@ -28,6 +49,8 @@ describe.skipIf(!available)("MQTT triggers", () => {
     await h.close();
   });
   afterAll(async () => {
+    // Whatever happened, leave Mosquitto running for everyone else.
+    await startMosquittoIfDown();
     // Connecting with a clean session discards what the broker kept for the test's client ids.
     for (const clientId of sessions) {
       const client = await mqtt.connectAsync(URL, { clientId, clean: true });
@@ -55,6 +78,38 @@ describe.skipIf(!available)("MQTT triggers", () => {
       20_000,
       "20 instances",
     );
+  });
+
+  test("a Mosquitto restart while messages flow: nothing is lost, nothing starts twice", {
+    timeout: 180_000,
+  }, async () => {
+    const topic = uniqueName("weft/restart");
+    const consumerID = uniqueName("weft-mqtt");
+    sessions.push(consumerID);
+    const log = outcomeCounter();
+    const triggers = await h.startTriggers(
+      {
+        "mqtt.yaml": component("mqtt-bus", "pubsub.mqtt3", { url: URL, consumerID }),
+        "sub.yaml": subscription(topic),
+      },
+      { logger: log },
+    );
+    const total = await publishThroughRestart({
+      publish: (n) => triggers.publish("mqtt-bus", topic, { body: event(n) }),
+      restart: restartMosquitto,
+      minimum: 150,
+      restartAfter: 50,
+    });
+    await eventually(
+      async () => (await h.instances("reading-")).length === total || undefined,
+      120_000,
+      `${total} instances`,
+    );
+    const ids = (await h.instances("reading-")).map((i) => i.instanceId).sort();
+    expect(ids).toEqual(Array.from({ length: total }, (_, n) => `reading-${n}`).sort());
+    expect(log.outcomes.get("started")).toBe(total);
+    // The restart really cut the connection while messages flowed.
+    expect(log.warnings).toContain("mqtt broker unreachable; reconnecting");
   });
 
   test("messages published while Weft is away arrive when it is back (persistent session)", async () => {

@@ -12,6 +12,7 @@ import {
   echoSubscriptionYaml,
   eventually,
   outcomeCounter,
+  publishThroughRestart,
   serviceAvailable,
   startHarness,
   type TriggerHarness,
@@ -115,36 +116,19 @@ describe.skipIf(!available)("RabbitMQ triggers", () => {
         },
         { logger: log },
       );
-      // At least 150 messages, and the publisher keeps going until the restart is over, so the outage always
-      // lands while messages are still being published (rabbitmqctl alone takes seconds to start).
-      const minimum = 150;
-      let restarted = false;
-      let published = 0;
-      // An at-least-once publisher: a publish that failed (or whose confirm was lost) is sent again.
-      const publisher = (async () => {
-        for (let n = 0; n < minimum || !restarted; n++) {
-          for (;;) {
-            try {
-              await triggers.publish("rabbit-bus", topic, { body: event(n), id: `e${n}` });
-              published = n + 1;
-              break;
-            } catch {
-              await new Promise((r) => setTimeout(r, 200));
-            }
+      const total = await publishThroughRestart({
+        publish: (n) => triggers.publish("rabbit-bus", topic, { body: event(n), id: `e${n}` }),
+        restart: async () => {
+          try {
+            await run("rabbitmqctl", ["stop_app"]);
+            await new Promise((r) => setTimeout(r, 1500));
+          } finally {
+            await run("rabbitmqctl", ["start_app"]);
           }
-          await new Promise((r) => setTimeout(r, 25));
-        }
-      })();
-      await eventually(() => published >= 50, 60_000, "50 confirmed publishes");
-      try {
-        await run("rabbitmqctl", ["stop_app"]);
-        await new Promise((r) => setTimeout(r, 1500));
-      } finally {
-        await run("rabbitmqctl", ["start_app"]);
-        restarted = true;
-      }
-      await publisher;
-      const total = published;
+        },
+        minimum: 150,
+        restartAfter: 50,
+      });
       await eventually(
         async () => (await h.instances("order-")).length === total || undefined,
         120_000,

@@ -9,6 +9,7 @@ import {
   AckPolicy,
   connect,
   DeliverPolicy,
+  Events,
   type JetStreamManager,
   type JsMsg,
   type NatsConnection,
@@ -62,7 +63,21 @@ class JetStreamClient {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
     });
-    this.#connection.catch(() => {}); // reported by the first caller that awaits it
+    this.#connection.then(
+      (nc) => void this.#watchStatus(nc),
+      () => {}, // reported by the first caller that awaits it
+    );
+  }
+
+  /** Reports lost and restored connections; the client reconnects by itself. */
+  async #watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) {
+        this.#logger.warn({ server: status.data }, "nats connection lost; reconnecting");
+      } else if (status.type === Events.Reconnect) {
+        this.#logger.info({ server: status.data }, "nats connection restored");
+      }
+    }
   }
 
   async publish(subject: string, message: OutgoingMessage): Promise<void> {

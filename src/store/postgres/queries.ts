@@ -9,6 +9,7 @@
  * column in the same transaction from what it sees plus what it writes.
  */
 import type { QueryConfig } from "pg";
+import type { ActivityTaskColumns } from "../rows.js";
 import type { InstanceFilter } from "../store.js";
 import { INSTANCE_COLUMN_TYPES, INSTANCE_COLUMNS, type InstanceRow } from "./rows.js";
 
@@ -200,15 +201,7 @@ export function deleteInstanceData(historyOf: string[], instances: string[]): Qu
 export interface BatchWrites {
   inbox: { instance_id: string; execution_id: string | null; visible_at: number; event: unknown }[];
   history: { instance_id: string; seq: number; event: unknown }[];
-  activities: {
-    instance_id: string;
-    execution_id: string;
-    task_id: number;
-    name: string;
-    input: string | null;
-    task_execution_id: string | null;
-    visible_at: number;
-  }[];
+  activities: (ActivityTaskColumns & { visible_at: number })[];
   /** New instance rows, with their `next_visible_at` (they have no other inbox rows). */
   created: (InstanceRow & { next_visible_at: number | null })[];
   /** Instances whose turn completed: the whole row; their lease ends. */

@@ -2,7 +2,13 @@
 import pg from "pg";
 import type { InboxEvent } from "../../core/history.js";
 import type { InstanceState } from "../../core/instance.js";
-import { type InstanceRowOf, instanceToRow, type JsonColumns, rowToInstance } from "../rows.js";
+import {
+  type ActivityTaskColumns,
+  type InstanceRowOf,
+  instanceToRow,
+  type JsonColumns,
+  rowToInstance,
+} from "../rows.js";
 
 /** Times are BIGINT milliseconds; they fit a JS number, so they are parsed as one (pg returns strings by default). */
 const INT8_OID = 20;
@@ -77,14 +83,8 @@ export interface InboxRow {
   event: InboxEvent;
 }
 
-export interface ActivityRow {
+export interface ActivityRow extends ActivityTaskColumns {
   id: number;
-  instance_id: string;
-  execution_id: string;
-  task_id: number;
-  name: string;
-  input: string | null;
-  task_execution_id: string | null;
   dispatch_count: number;
   lease_token: string;
 }
