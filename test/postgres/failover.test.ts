@@ -58,18 +58,20 @@ describe.skipIf(!url)("failover across nodes", () => {
     const live = new Set([killed!, restarted!, survivor!]);
     const pids = [killed!, restarted!, survivor!].map((n) => String(n.child.pid));
 
-    // Requests go round-robin to the live nodes; a node that dies under a request is skipped.
+    // Requests go round-robin to the live nodes. A node that dies under a request is skipped, and so is one that
+    // answers 503 because it is stopping (it took nothing from that request): the client tries another node.
     let turn = 0;
     const send = async (method: "GET" | "POST", path: string, body?: string): Promise<Response> => {
       for (let attempt = 0; ; attempt++) {
         const targets = [...live];
         const node = targets[turn++ % targets.length]!;
         try {
-          return await fetch(node.url(path), { method, body });
+          const answer = await fetch(node.url(path), { method, body });
+          if (answer.status !== 503 || attempt > 10) return answer;
         } catch (error) {
           if (attempt > 10) throw error;
-          await new Promise((r) => setTimeout(r, 100));
         }
+        await new Promise((r) => setTimeout(r, 100));
       }
     };
 

@@ -169,13 +169,17 @@ export class GroupCommit {
       execution_id: string;
       scheduled_start_at: number | null;
       lease_token: string | null;
+      ready_at: number | null;
       activity_id: number | null;
     }>(sql.lockBatch([...ids].sort(), activityIds));
     const rows = new Map<string, LockedRow>();
     const finishedActivities = new Set<number>();
+    const lockedAt = Date.now();
+    let lockedReady = 0;
     for (const r of locked.rows) {
       if (r.activity_id !== null) finishedActivities.add(r.activity_id);
       else if (r.instance_id !== null) {
+        if (r.ready_at !== null && r.ready_at <= lockedAt) lockedReady += 1;
         rows.set(r.instance_id, {
           status: r.status,
           executionId: r.execution_id,
@@ -184,7 +188,7 @@ export class GroupCommit {
         });
       }
     }
-    const plan = new WritePlan(rows, children, finishedActivities);
+    const plan = new WritePlan(rows, children, finishedActivities, lockedReady);
     const results = ops.map((op) => plan.add(op));
     const keys = plan.dedupKeys;
     if (keys.length > 0) {
@@ -210,7 +214,8 @@ export class GroupCommit {
 }
 
 function notice(plan: WritePlan, node: string) {
-  let workflowsAt: number | undefined;
+  // Ready rows this batch locked were skipped by claims meanwhile: other nodes look again.
+  let workflowsAt = plan.lockedReadyInstances > 0 ? Date.now() : undefined;
   for (const row of plan.inbox) {
     if (workflowsAt === undefined || row.visible_at < workflowsAt) workflowsAt = row.visible_at;
   }

@@ -454,7 +454,7 @@ export class PostgresStore implements Store {
       this.#emit({ kind: "instance-changed", instanceId: change.instanceId, status: change.status });
     }
     const now = Date.now();
-    let due = plan.releasedLeases > 0;
+    let due = plan.releasedLeases > 0 || plan.lockedReadyInstances > 0;
     let future = Number.POSITIVE_INFINITY;
     for (const row of plan.inbox) {
       if (row.visible_at <= now) due = true;

@@ -154,13 +154,14 @@ export function lockBatch(instanceIds: string[], finishedActivityIds: number[]):
     name: "weft_lock_batch",
     text: `
       WITH finished AS (DELETE FROM activities WHERE id = ANY($2::bigint[]) RETURNING id)
-      SELECT l.instance_id, l.status, l.execution_id, l.scheduled_start_at, l.lease_token, NULL::bigint AS activity_id
+      SELECT l.instance_id, l.status, l.execution_id, l.scheduled_start_at, l.lease_token, l.ready_at,
+        NULL::bigint AS activity_id
       FROM (
-        SELECT instance_id, status, execution_id, scheduled_start_at, lease_token FROM instances
+        SELECT instance_id, status, execution_id, scheduled_start_at, lease_token, ready_at FROM instances
         WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE
       ) l
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, id FROM finished`,
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, id FROM finished`,
     values: [instanceIds, finishedActivityIds],
   };
 }

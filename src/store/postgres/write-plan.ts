@@ -83,11 +83,20 @@ export class WritePlan {
     rows: ReadonlyMap<string, LockedRow>,
     children: ReadonlyMap<string, readonly string[]>,
     finishedActivities: ReadonlySet<number>,
+    lockedReadyInstances: number,
   ) {
     for (const [id, row] of rows) this.#rows.set(id, { ...row, created: false, touched: false });
+    this.lockedReadyInstances = lockedReadyInstances;
     this.#children = children;
     this.#finishedActivities = new Set(finishedActivities);
   }
+
+  /**
+   * Ready instance rows (due, not leased) the batch held locked until its COMMIT. A claim meanwhile skipped them
+   * (SKIP LOCKED) and may have found the queue drained, so after the commit the queues look again, here and on the
+   * other nodes.
+   */
+  readonly lockedReadyInstances: number;
 
   /** The instance ids a batch of writes must lock (children of recursively terminated instances come separately). */
   static instanceIds(ops: readonly WriteOp[]): Set<string> {
