@@ -90,23 +90,17 @@ export async function sequentialThroughput(env: BenchEnv, sizes: WorkloadSizes):
   };
 }
 
-async function w1(sizes: WorkloadSizes): Promise<Metrics> {
-  const env = await open();
-  try {
-    return await sequentialLatency(env, sizes);
-  } finally {
-    await env.close();
-  }
-}
-
-async function w2(sizes: WorkloadSizes): Promise<Metrics> {
-  const env = await open();
-  try {
-    return await sequentialThroughput(env, sizes);
-  } finally {
-    await env.close();
-  }
-}
+/** A workload on a fresh SQLite runtime, closed afterwards. */
+const onSqlite =
+  (workload: (env: BenchEnv, sizes: WorkloadSizes) => Promise<Metrics>) =>
+  async (sizes: WorkloadSizes): Promise<Metrics> => {
+    const env = await open();
+    try {
+      return await workload(env, sizes);
+    } finally {
+      await env.close();
+    }
+  };
 
 async function w3(sizes: WorkloadSizes): Promise<Metrics> {
   const env = await open();
@@ -219,7 +213,14 @@ async function w6(sizes: WorkloadSizes): Promise<Metrics> {
 export const weftInProcess: PeerSystem = {
   system: "weft",
   version: WEFT_VERSION,
-  workloads: { W1: w1, W2: w2, W3: w3, W4: w4, W5: w5, W6: w6 },
+  workloads: {
+    W1: onSqlite(sequentialLatency),
+    W2: onSqlite(sequentialThroughput),
+    W3: w3,
+    W4: w4,
+    W5: w5,
+    W6: w6,
+  },
 };
 
 /** The floor of the commit path: one durable SQLite commit (WAL, synchronous=FULL) of one small row. */

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import { planTriggers } from "../../src/components/plan.js";
 import { loadResources } from "../../src/components/resources.js";
 import { TriggerManager } from "../../src/components/triggers.js";
@@ -257,4 +258,26 @@ export async function publishThroughRestart(options: {
   }
   await publisher;
   return published;
+}
+
+/**
+ * What a broker-restart test checks once publishing is over: messages 0 to `total - 1` each started exactly one
+ * instance `${prefix}${n}` (redeliveries were recognised as duplicates), and the restart really cut the
+ * connection while messages flowed (`lostConnection` is the component's warning).
+ */
+export async function expectEachStartedOnce(
+  h: TriggerHarness,
+  log: ReturnType<typeof outcomeCounter>,
+  options: { prefix: string; total: number; lostConnection: string },
+): Promise<void> {
+  const { prefix, total } = options;
+  await eventually(
+    async () => (await h.instances(prefix)).length === total || undefined,
+    120_000,
+    `${total} instances`,
+  );
+  const ids = (await h.instances(prefix)).map((i) => i.instanceId).sort();
+  expect(ids).toEqual(Array.from({ length: total }, (_, n) => `${prefix}${n}`).sort());
+  expect(log.outcomes.get("started")).toBe(total);
+  expect(log.warnings).toContain(options.lostConnection);
 }

@@ -10,6 +10,7 @@ import {
   componentYaml,
   echoSubscriptionYaml,
   eventually,
+  expectEachStartedOnce,
   outcomeCounter,
   portOpen,
   publishThroughRestart,
@@ -133,16 +134,11 @@ describe.skipIf(!available)("NATS JetStream triggers", () => {
       minimum: 150,
       restartAfter: 50,
     });
-    await eventually(
-      async () => (await h.instances("order-")).length === total || undefined,
-      120_000,
-      `${total} instances`,
-    );
-    const ids = (await h.instances("order-")).map((i) => i.instanceId).sort();
-    expect(ids).toEqual(Array.from({ length: total }, (_, n) => `order-${n}`).sort());
-    expect(log.outcomes.get("started")).toBe(total);
-    // The restart really cut the connection while messages flowed.
-    expect(log.warnings).toContain("nats connection lost; reconnecting");
+    await expectEachStartedOnce(h, log, {
+      prefix: "order-",
+      total,
+      lostConnection: "nats connection lost; reconnecting",
+    });
     const jsm = await nc.jetstreamManager();
     await eventually(
       async () =>

@@ -11,6 +11,7 @@ import {
   componentYaml,
   echoSubscriptionYaml,
   eventually,
+  expectEachStartedOnce,
   outcomeCounter,
   portOpen,
   publishThroughRestart,
@@ -100,16 +101,11 @@ describe.skipIf(!available)("MQTT triggers", () => {
       minimum: 150,
       restartAfter: 50,
     });
-    await eventually(
-      async () => (await h.instances("reading-")).length === total || undefined,
-      120_000,
-      `${total} instances`,
-    );
-    const ids = (await h.instances("reading-")).map((i) => i.instanceId).sort();
-    expect(ids).toEqual(Array.from({ length: total }, (_, n) => `reading-${n}`).sort());
-    expect(log.outcomes.get("started")).toBe(total);
-    // The restart really cut the connection while messages flowed.
-    expect(log.warnings).toContain("mqtt broker unreachable; reconnecting");
+    await expectEachStartedOnce(h, log, {
+      prefix: "reading-",
+      total,
+      lostConnection: "mqtt broker unreachable; reconnecting",
+    });
   });
 
   test("messages published while Weft is away arrive when it is back (persistent session)", async () => {

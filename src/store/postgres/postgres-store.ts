@@ -300,8 +300,7 @@ export class PostgresStore implements Store {
         const now = Date.now();
         await this.#leasePool.query(sql.releaseTurnLeases(turns, null));
         await this.#leasePool.query(sql.releaseActivityLeases(activities, now));
-        const [payload] = encodeNotices({ node: this.#nodeId, workflowsAt: now, activitiesAt: now });
-        await this.#leasePool.query("SELECT pg_notify($1, $2)", [this.#channel, payload]);
+        await this.#notifyOthers({ workflowsAt: now, activitiesAt: now });
       }
     } catch (error) {
       this.#log.warn({ err: error }, "giving back leases at close failed; they expire on their own");

@@ -1,5 +1,6 @@
 /** Every SQL statement the SQLite store runs, prepared once. Values are always bound parameters. */
 import type Database from "better-sqlite3";
+import type { ActivityTaskColumns } from "../rows.js";
 
 const INSTANCE_COLUMNS =
   "instance_id, name, execution_id, status, created_at, updated_at, completed_at, scheduled_start_at, input, " +
@@ -51,13 +52,7 @@ export function prepareStatements(db: Database.Database): Statements {
   return Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Statements;
 }
 
-export interface ActivityRow {
+export interface ActivityRow extends ActivityTaskColumns {
   id: number;
-  instance_id: string;
-  execution_id: string;
-  task_id: number;
-  name: string;
-  input: string | null;
-  task_execution_id: string | null;
   dispatch_count: number;
 }
