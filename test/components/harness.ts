@@ -2,10 +2,12 @@
  * Trigger tests run an in-process WorkflowRuntime (SQLite in a temp dir) and a TriggerManager built from YAML
  * resources written to a temp folder, exactly as `weft run --resources-path` would load them.
  */
+import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { expect } from "vitest";
 import { planTriggers } from "../../src/components/plan.js";
 import { loadResources } from "../../src/components/resources.js";
@@ -123,7 +125,7 @@ export async function eventually<T>(
  * file fails); otherwise the suite is skipped and says why.
  */
 /** Whether something accepts TCP connections on 127.0.0.1:`port`. */
-export function portOpen(port: number): Promise<boolean> {
+function portOpen(port: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     const done = (result: boolean) => {
@@ -138,7 +140,7 @@ export function portOpen(port: number): Promise<boolean> {
 }
 
 /** Waits until the port is open (`open`) or closed. */
-export async function waitForPort(port: number, open: boolean, timeoutMs = 30_000): Promise<void> {
+async function waitForPort(port: number, open: boolean, timeoutMs = 30_000): Promise<void> {
   await eventually(
     async () => (await portOpen(port)) === open || undefined,
     timeoutMs,
@@ -280,4 +282,30 @@ export async function expectEachStartedOnce(
   expect(ids).toEqual(Array.from({ length: total }, (_, n) => `${prefix}${n}`).sort());
   expect(log.outcomes.get("started")).toBe(total);
   expect(log.warnings).toContain(options.lostConnection);
+}
+
+const run = promisify(execFile);
+
+/** A local service the tests may restart: its port and the commands (argv) that stop and start it. */
+export interface LocalService {
+  port: number;
+  stop: string[];
+  start: string[];
+}
+
+/** Starts the service unless something already answers on its port, and waits until it does. */
+export async function startServiceIfDown(service: LocalService): Promise<void> {
+  if (await portOpen(service.port)) return;
+  const [command, ...args] = service.start;
+  await run(command!, args);
+  await waitForPort(service.port, true);
+}
+
+/** Stops the service, waits until its port is closed and a second more, and starts it again. */
+export async function restartService(service: LocalService): Promise<void> {
+  const [command, ...args] = service.stop;
+  await run(command!, args).catch(() => {});
+  await waitForPort(service.port, false);
+  await new Promise((r) => setTimeout(r, 1000));
+  await startServiceIfDown(service);
 }

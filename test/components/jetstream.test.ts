@@ -1,8 +1,6 @@
 /**
  * `pubsub.jetstream` and `bindings.jetstream` against the local NATS server with JetStream (127.0.0.1:4222).
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
@@ -11,50 +9,28 @@ import {
   echoSubscriptionYaml,
   eventually,
   expectEachStartedOnce,
+  type LocalService,
   outcomeCounter,
-  portOpen,
   publishThroughRestart,
+  restartService,
   serviceAvailable,
   startHarness,
+  startServiceIfDown,
   type TriggerHarness,
   uniqueName,
-  waitForPort,
 } from "./harness.js";
 
 const available = await serviceAvailable("NATS JetStream", 4222);
-const run = promisify(execFile);
 
-/** Stops the local NATS server and starts it again as /work/shared/services/start-services.sh does. */
-async function restartNats(): Promise<void> {
-  await run("pkill", ["-TERM", "-f", "nats-server -a 127.0.0.1 -p 4222"]).catch(() => {});
-  await waitForPort(4222, false);
-  await new Promise((r) => setTimeout(r, 1000));
-  await startNatsIfDown();
-}
-
-async function startNatsIfDown(): Promise<void> {
-  if (await portOpen(4222)) return;
-  await run("start-stop-daemon", [
-    "--start",
-    "--oknodo",
-    "--background",
-    "--exec",
-    "/usr/sbin/nats-server",
-    "--",
-    ...[
-      "-a",
-      "127.0.0.1",
-      "-p",
-      "4222",
-      "-js",
-      "-sd",
-      "/var/lib/nats-server",
-      "-l",
-      "/var/log/nats-server.log",
-    ],
-  ]);
-  await waitForPort(4222, true);
-}
+/** The local NATS server, started as /work/shared/services/start-services.sh starts it. */
+const NATS: LocalService = {
+  port: 4222,
+  stop: ["pkill", "-TERM", "-f", "nats-server -a 127.0.0.1 -p 4222"],
+  start: [
+    ...["start-stop-daemon", "--start", "--oknodo", "--background", "--exec", "/usr/sbin/nats-server", "--"],
+    ..."-a 127.0.0.1 -p 4222 -js -sd /var/lib/nats-server -l /var/log/nats-server.log".split(" "),
+  ],
+};
 
 describe.skipIf(!available)("NATS JetStream triggers", () => {
   let nc: NatsConnection;
@@ -65,7 +41,7 @@ describe.skipIf(!available)("NATS JetStream triggers", () => {
   });
   afterAll(async () => {
     // Whatever happened, leave NATS running for everyone else.
-    await startNatsIfDown();
+    await startServiceIfDown(NATS);
     const jsm = await nc.jetstreamManager();
     for (const stream of streams) await jsm.streams.delete(stream).catch(() => false);
     await nc.close();
@@ -130,7 +106,7 @@ describe.skipIf(!available)("NATS JetStream triggers", () => {
     );
     const total = await publishThroughRestart({
       publish: (n) => triggers.publish("nats-bus", subject, { body: event(n), id: `e${n}` }),
-      restart: restartNats,
+      restart: () => restartService(NATS),
       minimum: 150,
       restartAfter: 50,
     });

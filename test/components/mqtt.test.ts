@@ -2,8 +2,6 @@
  * `pubsub.mqtt3` and `bindings.mqtt3` against the local Mosquitto (127.0.0.1:1883): QoS 1 with a persistent
  * session, so messages published while Weft is away are delivered when it comes back.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
@@ -12,33 +10,26 @@ import {
   echoSubscriptionYaml,
   eventually,
   expectEachStartedOnce,
+  type LocalService,
   outcomeCounter,
-  portOpen,
   publishThroughRestart,
+  restartService,
   serviceAvailable,
   startHarness,
+  startServiceIfDown,
   type TriggerHarness,
   uniqueName,
-  waitForPort,
 } from "./harness.js";
 
 const URL = "mqtt://127.0.0.1:1883";
 const available = await serviceAvailable("Mosquitto", 1883);
-const run = promisify(execFile);
 
-/** Stops Mosquitto (it saves its persistent sessions on the way out) and starts it as start-services.sh does. */
-async function restartMosquitto(): Promise<void> {
-  await run("pkill", ["-TERM", "-x", "mosquitto"]).catch(() => {});
-  await waitForPort(1883, false);
-  await new Promise((r) => setTimeout(r, 1000));
-  await startMosquittoIfDown();
-}
-
-async function startMosquittoIfDown(): Promise<void> {
-  if (await portOpen(1883)) return;
-  await run("mosquitto", ["-d", "-c", "/etc/mosquitto/mosquitto.conf"]);
-  await waitForPort(1883, true);
-}
+/** The local Mosquitto, started as start-services.sh starts it; it saves its persistent sessions as it stops. */
+const MOSQUITTO: LocalService = {
+  port: 1883,
+  stop: ["pkill", "-TERM", "-x", "mosquitto"],
+  start: ["mosquitto", "-d", "-c", "/etc/mosquitto/mosquitto.conf"],
+};
 
 describe.skipIf(!available)("MQTT triggers", () => {
   let h: TriggerHarness;
@@ -51,7 +42,7 @@ describe.skipIf(!available)("MQTT triggers", () => {
   });
   afterAll(async () => {
     // Whatever happened, leave Mosquitto running for everyone else.
-    await startMosquittoIfDown();
+    await startServiceIfDown(MOSQUITTO);
     // Connecting with a clean session discards what the broker kept for the test's client ids.
     for (const clientId of sessions) {
       const client = await mqtt.connectAsync(URL, { clientId, clean: true });
@@ -97,7 +88,7 @@ describe.skipIf(!available)("MQTT triggers", () => {
     );
     const total = await publishThroughRestart({
       publish: (n) => triggers.publish("mqtt-bus", topic, { body: event(n) }),
-      restart: restartMosquitto,
+      restart: () => restartService(MOSQUITTO),
       minimum: 150,
       restartAfter: 50,
     });
