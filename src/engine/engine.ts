@@ -4,6 +4,7 @@
  */
 import type { TurnResult } from "../core/actions.js";
 import { applyTurn, orderTurnEvents } from "../core/apply.js";
+import { isWeftError } from "../core/errors.js";
 import type { HistoryEvent } from "../core/history.js";
 import { isTerminalStatus } from "../core/history.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
@@ -143,7 +144,15 @@ export class Engine {
       await this.#store.completeWorkflowWorkItem(item, outcome);
     } catch (error) {
       executor?.evict?.(item.instanceId);
-      this.#log.error({ err: error, instanceId: item.instanceId }, "committing a workflow turn failed");
+      if (isWeftError(error, "lock_lost")) {
+        // Another turn of the instance got there first; this one's events are still in the store.
+        this.#log.warn(
+          { err: error, instanceId: item.instanceId },
+          "a workflow turn was refused; it runs again",
+        );
+      } else {
+        this.#log.error({ err: error, instanceId: item.instanceId }, "committing a workflow turn failed");
+      }
     }
   }
 

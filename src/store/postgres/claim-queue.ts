@@ -71,6 +71,19 @@ export class ClaimQueue<T> {
     }
   }
 
+  /** Items leased some other way (a commit that leased them to this node): handed out before claimed ones. */
+  push(items: readonly T[]): void {
+    if (items.length === 0) return;
+    const at = Date.now();
+    this.#queue.unshift(...items.map((item) => ({ item, at })));
+    this.#options.onReady();
+  }
+
+  /** Items leased and not handed out yet. */
+  get size(): number {
+    return this.#queue.length;
+  }
+
   /** Forgets queued items that are moot (their instance ended); their rows are gone already. */
   discard(moot: (item: T) => boolean): void {
     this.#queue = this.#queue.filter((q) => !moot(q.item));

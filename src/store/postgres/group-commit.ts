@@ -7,9 +7,17 @@
  */
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
+import type { ActivityWorkItem } from "../store.js";
 import { encodeNotices } from "./notifications.js";
 import * as sql from "./queries.js";
-import { type LockedRow, type OpResult, type WriteOp, WritePlan } from "./write-plan.js";
+import {
+  type ActivityReceipt,
+  type LockedRow,
+  type OpResult,
+  type TurnReceipt,
+  type WriteOp,
+  WritePlan,
+} from "./write-plan.js";
 
 interface Pending {
   op: WriteOp;
@@ -22,7 +30,7 @@ export interface GroupCommitOptions {
   channel: string;
   nodeId: string;
   /** Called after each COMMIT, before the writes' promises settle. */
-  onCommit: (plan: WritePlan) => void;
+  onCommit: (plan: WritePlan, leased: ActivityWorkItem[]) => void;
   maxOpsPerBatch?: number;
   /** Batches committing at once: the next one is planned while the previous one waits for its WAL flush. */
   maxInFlight?: number;
@@ -37,6 +45,8 @@ class CreateConflict extends Error {}
 interface Attempt {
   plan: WritePlan;
   results: OpResult[];
+  /** Activities the batch leased to this node, to run here without a claim. */
+  leased: ActivityWorkItem[];
 }
 
 export class GroupCommit {
@@ -125,7 +135,7 @@ export class GroupCommit {
       for (const p of batch) p.reject(storeError(failure));
       return [];
     }
-    const { plan, results } = committed;
+    const { plan, results, leased } = committed;
     this.stats.commits += 1;
     this.stats.writes += batch.length;
     const deferred: Pending[] = [];
@@ -135,7 +145,7 @@ export class GroupCommit {
       else if (result === "defer") deferred.push(p);
       else p.reject(result);
     });
-    this.#options.onCommit(plan);
+    this.#options.onCommit(plan, leased);
     return deferred;
   }
 
@@ -160,9 +170,15 @@ export class GroupCommit {
         ]);
       }
     }
-    const activityIds = ops.flatMap((op) =>
-      op.kind === "activity" ? [(op.item.receipt as { id: number }).id] : [],
-    );
+    const activityIds = ops.flatMap((op) => {
+      if (op.kind === "activity") return [(op.item.receipt as ActivityReceipt).id];
+      if (op.kind === "turn") {
+        return ((op.item.receipt as TurnReceipt).local ?? []).map(
+          (r) => (r.item.receipt as ActivityReceipt).id,
+        );
+      }
+      return [];
+    });
     const locked = await client.query<{
       instance_id: string | null;
       status: LockedRow["status"];
@@ -170,8 +186,10 @@ export class GroupCommit {
       scheduled_start_at: number | null;
       lease_token: string | null;
       ready_at: number | null;
+      history_length: number;
+      lease_free: boolean;
       activity_id: number | null;
-    }>(sql.lockBatch([...ids].sort(), activityIds));
+    }>(sql.lockBatch([...ids].sort(), activityIds, Date.now()));
     const rows = new Map<string, LockedRow>();
     const finishedActivities = new Set<number>();
     const lockedAt = Date.now();
@@ -185,6 +203,8 @@ export class GroupCommit {
           executionId: r.execution_id,
           scheduledStartAt: r.scheduled_start_at,
           leaseToken: r.lease_token,
+          historyLength: r.history_length,
+          leaseFree: r.lease_free,
         });
       }
     }
@@ -198,7 +218,7 @@ export class GroupCommit {
     if (plan.reused.size > 0 || plan.resetHistories.size > 0) {
       await client.query(sql.deleteInstanceData([...plan.resetHistories], [...plan.reused]));
     }
-    const applied = await client.query<{ created: number }>(
+    const applied = await client.query<{ created: number; leased: { id: number; token: string }[] }>(
       sql.applyBatch(
         plan.writes(),
         plan.consumedInboxIds,
@@ -209,7 +229,7 @@ export class GroupCommit {
     );
     if (applied.rows[0]!.created !== plan.expectedCreates) throw new CreateConflict();
     await client.query("COMMIT");
-    return { plan, results };
+    return { plan, results, leased: plan.leasedActivities(applied.rows[0]!.leased) };
   }
 }
 
@@ -222,7 +242,7 @@ function notice(plan: WritePlan, node: string) {
   return {
     node,
     workflowsAt,
-    activitiesAt: plan.activityCount > 0 ? Date.now() : undefined,
+    activitiesAt: plan.sharedActivityCount > 0 ? Date.now() : undefined,
     changes: plan.changes
       .filter((c) => c.statusChanged)
       .map((c): [string, typeof c.status] => [c.instanceId, c.status]),

@@ -27,6 +27,7 @@ import type {
 import { ClaimQueue } from "./claim-queue.js";
 import { GroupCommit, storeError } from "./group-commit.js";
 import { LeaseKeeper } from "./lease-keeper.js";
+import { type LocalResult, LocalTurns } from "./local-turns.js";
 import { migrate } from "./migrations.js";
 import { encodeNotices, type Notice, NotificationListener } from "./notifications.js";
 import * as sql from "./queries.js";
@@ -70,6 +71,8 @@ export class PostgresStore implements Store {
   readonly #listener: NotificationListener;
   readonly #turns: ClaimQueue<WorkflowWorkItem>;
   readonly #activities: ClaimQueue<ActivityWorkItem>;
+  readonly #local = new LocalTurns();
+  readonly #batchSize: number;
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   #sweep: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
@@ -118,7 +121,7 @@ export class PostgresStore implements Store {
       pool: this.#pool,
       channel: this.#channel,
       nodeId: this.#nodeId,
-      onCommit: (plan) => this.#committed(plan),
+      onCommit: (plan, leased) => this.#committed(plan, leased),
     });
     this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log);
     this.#listener = new NotificationListener({
@@ -129,6 +132,7 @@ export class PostgresStore implements Store {
       logger: this.#log,
     });
     const batchSize = options.claimBatchSize ?? 16;
+    this.#batchSize = batchSize;
     this.#turns = new ClaimQueue({
       claim: (now, limit) => this.#claimTurns(now, limit),
       batchSize,
@@ -170,11 +174,17 @@ export class PostgresStore implements Store {
     return this.#write({ kind: "event", instanceId, event, now, dedupKey: options.dedupKey });
   }
 
+  /** A local turn (local-turns.ts) if one is ready, else a claimed one. */
   async nextWorkflowWorkItem(now: number): Promise<WorkflowWorkItem | undefined> {
     this.#assertOpen();
-    const item = await this.#turns.next(now);
-    if (item) this.#keeper.holdTurn(item.instanceId, (item.receipt as TurnReceipt).token);
-    return item;
+    const local = this.#local.next();
+    if (local) return local;
+    for (;;) {
+      const item = await this.#turns.next(now);
+      if (!item) return undefined;
+      this.#keeper.holdTurn(item.instanceId, (item.receipt as TurnReceipt).token);
+      if (this.#local.claimed(item)) return item;
+    }
   }
 
   async loadHistory(instanceId: string): Promise<HistoryEvent[]> {
@@ -182,11 +192,24 @@ export class PostgresStore implements Store {
     return result.rows.map((r) => r.event);
   }
 
+  /**
+   * Commits the turn and leases the activities it schedules to this node, as many as fit in one claim batch
+   * beside those already waiting here (a large fan-out leaves the rest to all nodes).
+   */
   async completeWorkflowWorkItem(item: WorkflowWorkItem, outcome: TurnOutcome): Promise<void> {
+    const receipt = item.receipt as TurnReceipt;
+    const count = Math.min(outcome.activities.length, Math.max(0, this.#batchSize - this.#activities.size));
+    const leaseActivities = { count, until: Date.now() + this.#ttlMs };
     try {
-      await this.#write({ kind: "turn", item, outcome });
+      await this.#write({ kind: "turn", item, outcome, leaseActivities });
+    } catch (error) {
+      // The instance's state here is no longer what the table holds; results that came meanwhile take the inbox.
+      void this.#persistResults(this.#local.forget(item.instanceId));
+      throw error;
     } finally {
-      this.#keeper.dropTurn(item.instanceId, (item.receipt as TurnReceipt).token);
+      this.#keeper.dropTurn(item.instanceId, receipt.token);
+      for (const r of receipt.local ?? []) this.#keeper.dropActivity((r.item.receipt as ActivityReceipt).id);
+      this.#settled(item.instanceId, receipt.local);
     }
   }
 
@@ -195,8 +218,13 @@ export class PostgresStore implements Store {
    * code, e.g. its gRPC worker is connected elsewhere); only this node waits out the delay.
    */
   async abandonWorkflowWorkItem(item: WorkflowWorkItem, delayMs = 0): Promise<void> {
-    this.#keeper.dropTurn(item.instanceId, (item.receipt as TurnReceipt).token);
-    await this.#releaseTurns([item], null);
+    const receipt = item.receipt as TurnReceipt;
+    if (receipt.local) await this.#persistResults(receipt.local);
+    else {
+      this.#keeper.dropTurn(item.instanceId, receipt.token);
+      await this.#releaseTurns([item], null);
+    }
+    this.#settled(item.instanceId, receipt.local);
     if (delayMs <= 0) {
       this.#turns.wake();
       return;
@@ -217,7 +245,15 @@ export class PostgresStore implements Store {
     return item;
   }
 
+  /**
+   * A result for an instance whose last turn this node committed waits in memory for its next turn, which runs
+   * here without a claim (local-turns.ts); the activity's lease is held until then. Others go to the inbox.
+   */
   async completeActivityWorkItem(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): Promise<void> {
+    this.#assertOpen();
+    const offered = this.#local.offer(item, result);
+    if (offered.ready) this.#emit({ kind: "workflow-ready" });
+    if (offered.kept) return;
     this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
     await this.#write({ kind: "activity", item, result });
   }
@@ -285,8 +321,12 @@ export class PostgresStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweep);
-    const held = this.#keeper.stop();
+    // Results no turn took go to the inbox, so a clean stop never runs an activity again.
+    const local = this.#local.drain();
+    const persisted = this.#persistResults(local.results, true);
     await this.#commits.flush();
+    await persisted;
+    const held = this.#keeper.stop();
     const turns = [
       ...held.turns,
       ...this.#turns.close().map((i) => ({ id: i.instanceId, token: (i.receipt as TurnReceipt).token })),
@@ -447,8 +487,36 @@ export class PostgresStore implements Store {
     }
   }
 
+  /** Sends results of local turns that will not run to the inbox, as results from another node would go. */
+  async #persistResults(results: readonly LocalResult[], closing = false): Promise<void> {
+    const write = (op: WriteOp) => (closing ? this.#commits.write(op) : this.#write(op));
+    await Promise.all(
+      results.map(async ({ item, event }) => {
+        this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
+        await write({ kind: "activity", item, result: event }).catch((error: unknown) =>
+          this.#log.warn(
+            { err: error, instanceId: item.task.instanceId },
+            "recording an activity result failed",
+          ),
+        );
+      }),
+    );
+  }
+
+  /** Results whose instance ended or changed elsewhere: their rows are gone or their leases lapse. */
+  #dropResults(results: readonly LocalResult[]): void {
+    for (const { item } of results) this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
+  }
+
+  #settled(instanceId: string, results: readonly LocalResult[] = []): void {
+    if (this.#local.settled(instanceId, results)) this.#emit({ kind: "workflow-ready" });
+  }
+
   /** After a batch commits: announce changed instances and wake the queues for the work it added. */
-  #committed(plan: WritePlan): void {
+  #committed(plan: WritePlan, leased: ActivityWorkItem[]): void {
+    for (const [instanceId, { state, historyLength }] of plan.finishedTurns) {
+      this.#dropResults(this.#local.remember(instanceId, state, historyLength));
+    }
     for (const change of plan.changes) {
       this.#emit({ kind: "instance-changed", instanceId: change.instanceId, status: change.status });
     }
@@ -461,7 +529,8 @@ export class PostgresStore implements Store {
     }
     if (due) this.#turns.wake();
     if (future !== Number.POSITIVE_INFINITY) this.#turns.wakeAt(future);
-    if (plan.activityCount > 0) this.#activities.wake();
+    if (plan.sharedActivityCount > 0) this.#activities.wake();
+    this.#activities.push(leased);
     const ended = new Set(plan.cleared);
     if (ended.size > 0) this.#activities.discard((item) => ended.has(item.task.instanceId));
   }

@@ -149,20 +149,22 @@ export function nextDue(now: number): Query {
  * nodes never deadlock, and deletes the finished activities (returning those that were still there: a result
  * whose row is gone was recorded already, or its instance ended).
  */
-export function lockBatch(instanceIds: string[], finishedActivityIds: number[]): Query {
+export function lockBatch(instanceIds: string[], finishedActivityIds: number[], now: number): Query {
   return {
     name: "weft_lock_batch",
     text: `
       WITH finished AS (DELETE FROM activities WHERE id = ANY($2::bigint[]) RETURNING id)
       SELECT l.instance_id, l.status, l.execution_id, l.scheduled_start_at, l.lease_token, l.ready_at,
+        l.history_length, (l.lease_token IS NULL OR l.lease_expires_at < $3) AS lease_free,
         NULL::bigint AS activity_id
       FROM (
-        SELECT instance_id, status, execution_id, scheduled_start_at, lease_token, ready_at FROM instances
-        WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE
+        SELECT instance_id, status, execution_id, scheduled_start_at, lease_token, ready_at, history_length,
+          lease_expires_at
+        FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE
       ) l
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, id FROM finished`,
-    values: [instanceIds, finishedActivityIds],
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM finished`,
+    values: [instanceIds, finishedActivityIds, now],
   };
 }
 
@@ -202,7 +204,12 @@ export function deleteInstanceData(historyOf: string[], instances: string[]): Qu
 export interface BatchWrites {
   inbox: { instance_id: string; execution_id: string | null; visible_at: number; event: unknown }[];
   history: { instance_id: string; seq: number; event: unknown }[];
-  activities: (ActivityTaskColumns & { visible_at: number })[];
+  /** A row leased to this node at once has its lease token, and `visible_at` is the lease's expiry. */
+  activities: (ActivityTaskColumns & {
+    visible_at: number;
+    lease_token: string | null;
+    dispatch_count: number;
+  })[];
   /** New instance rows, with their `next_visible_at` (they have no other inbox rows). */
   created: (InstanceRow & { next_visible_at: number | null })[];
   /** Instances whose turn completed: the whole row; their lease ends. */
@@ -215,8 +222,8 @@ export interface BatchWrites {
  * Writes a batch in one statement. Sibling CTEs do not see each other's rows, so `next_visible_at` is computed as
  * the earliest of (rows already there, minus the ones this batch consumes) and (rows this batch adds); instances
  * that ended (`cleared`) lose their inbox and activities. Returns how many new instances were inserted, so a
- * concurrent create of the same id on another node is detected (the batch is then retried), and sends the
- * batch's notifications, which PostgreSQL delivers at commit.
+ * concurrent create of the same id on another node is detected (the batch is then retried), the ids of the
+ * activities it leased to this node, and sends the batch's notifications, which PostgreSQL delivers at commit.
  */
 export function applyBatch(
   writes: BatchWrites,
@@ -247,11 +254,12 @@ export function applyBatch(
         SELECT r.* FROM batch, json_to_recordset(batch.b->'history') AS r(instance_id text, seq integer, event json)
       ),
       added_activities AS (
-        INSERT INTO activities (instance_id, execution_id, task_id, name, input, task_execution_id, visible_at)
+        INSERT INTO activities (instance_id, execution_id, task_id, name, input, task_execution_id, visible_at,
+          lease_token, dispatch_count)
         SELECT r.* FROM batch, json_to_recordset(batch.b->'activities') AS r(
           instance_id text, execution_id text, task_id integer, name text, input text, task_execution_id text,
-          visible_at bigint)
-        ON CONFLICT DO NOTHING
+          visible_at bigint, lease_token uuid, dispatch_count integer)
+        ON CONFLICT DO NOTHING RETURNING id, lease_token
       ),
       created AS (
         INSERT INTO instances (${columns}, next_visible_at)
@@ -277,6 +285,8 @@ export function applyBatch(
         WHERE i.instance_id = r.instance_id
       )
       SELECT (SELECT count(*) FROM created)::int AS created,
+             (SELECT coalesce(json_agg(json_build_object('id', id, 'token', lease_token)), '[]'::json)
+              FROM added_activities WHERE lease_token IS NOT NULL) AS leased,
              (SELECT count(*) FROM (SELECT pg_notify($4, p) FROM unnest($5::text[]) AS p) n)::int AS notified`,
     values: [JSON.stringify(writes), consumedInboxIds, cleared, channel, notifications],
   };

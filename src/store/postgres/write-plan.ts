@@ -4,6 +4,7 @@
  * store decides it row by row; the result is the set of bulk writes for `applyBatch`. Each write gets its own
  * outcome (done, or a typed error such as `already_exists` or `lock_lost`) without failing the others.
  */
+import { randomUUID } from "node:crypto";
 import type { OutboxMessage, TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
@@ -16,7 +17,9 @@ import {
   startEvent,
 } from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
+import { rowToActivityTask } from "../rows.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
+import type { LocalResult } from "./local-turns.js";
 import type { BatchWrites } from "./queries.js";
 import { toInstanceRecord } from "./rows.js";
 
@@ -24,6 +27,8 @@ export interface TurnReceipt {
   token: string;
   /** Every inbox row the turn consumes, including stale ones it was not shown. */
   inboxIds: number[];
+  /** A local turn (local-turns.ts): no lease, the results it consumes instead of inbox rows. */
+  local?: LocalResult[];
 }
 
 export interface ActivityReceipt {
@@ -34,7 +39,13 @@ export interface ActivityReceipt {
 export type WriteOp =
   | { kind: "create"; request: StartRequest }
   | { kind: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
-  | { kind: "turn"; item: WorkflowWorkItem; outcome: TurnOutcome }
+  | {
+      kind: "turn";
+      item: WorkflowWorkItem;
+      outcome: TurnOutcome;
+      /** How many of the activities it schedules to lease to this node at once, and until when. */
+      leaseActivities?: { count: number; until: number };
+    }
   | { kind: "activity"; item: ActivityWorkItem; result: TaskCompleted | TaskFailed }
   /** A leased turn with nothing to run (only stale events): consume them and end the lease. */
   | { kind: "drop"; instanceId: string; receipt: TurnReceipt };
@@ -45,6 +56,9 @@ export interface LockedRow {
   executionId: string;
   scheduledStartAt: number | null;
   leaseToken: string | null;
+  historyLength: number;
+  /** No live lease: nobody else is running a turn of it (a local turn's precondition). */
+  leaseFree: boolean;
 }
 
 interface PlannedRow extends LockedRow {
@@ -68,6 +82,8 @@ export class WritePlan {
   #inbox: BatchWrites["inbox"] = [];
   readonly #history: BatchWrites["history"] = [];
   readonly #activities: BatchWrites["activities"] = [];
+  /** Activity rows leased to this node, by lease token. */
+  readonly #leased = new Map<string, BatchWrites["activities"][number]>();
   readonly #created = new Map<string, { state: InstanceState; historyLength: number }>();
   readonly #finished = new Map<string, { state: InstanceState; historyLength: number }>();
   readonly #released = new Set<string>();
@@ -131,7 +147,7 @@ export class WritePlan {
       case "event":
         return this.#event(op.instanceId, op.event, op.now, op.dedupKey);
       case "turn":
-        return this.#turn(op.item, op.outcome);
+        return this.#turn(op.item, op.outcome, op.leaseActivities);
       case "activity":
         return this.#activity(op.item, op.result);
       case "drop":
@@ -167,8 +183,22 @@ export class WritePlan {
     return this.#inbox;
   }
 
-  get activityCount(): number {
-    return this.#activities.length;
+  /** Activities this batch schedules for any node to claim (the others it leased to this node). */
+  sharedActivityCount = 0;
+
+  /** The work items of the activities this batch leased to this node, from the leases `applyBatch` returned. */
+  leasedActivities(returned: readonly { id: number; token: string }[]): ActivityWorkItem[] {
+    return returned.flatMap(({ id, token }) => {
+      const row = this.#leased.get(token);
+      if (!row) return [];
+      const receipt: ActivityReceipt = { id, token };
+      return [{ task: rowToActivityTask(row), dispatchCount: 1, receipt }];
+    });
+  }
+
+  /** The instances whose turn this batch committed, with their new state. */
+  get finishedTurns(): ReadonlyMap<string, { state: InstanceState; historyLength: number }> {
+    return this.#finished;
   }
 
   get releasedLeases(): number {
@@ -217,6 +247,8 @@ export class WritePlan {
       executionId: request.executionId,
       scheduledStartAt: request.scheduledStartAt ?? null,
       leaseToken: null,
+      historyLength: 0,
+      leaseFree: true,
       created: true,
       touched: true,
     });
@@ -242,34 +274,47 @@ export class WritePlan {
     return "done";
   }
 
-  #turn(item: WorkflowWorkItem, outcome: TurnOutcome): OpResult {
+  #turn(
+    item: WorkflowWorkItem,
+    outcome: TurnOutcome,
+    leaseActivities: { count: number; until: number } | undefined,
+  ): OpResult {
     const id = item.instanceId;
     const receipt = item.receipt as TurnReceipt;
     const row = this.#rows.get(id);
-    if (!row || row.leaseToken !== receipt.token) {
+    if (receipt.local) {
+      // Deferring is not an option: this batch deleted the activity rows whose results the turn holds.
+      const refused = this.#localConflict(
+        item,
+        receipt.local,
+        this.#restartsTouchedChild(outcome.childStarts),
+      );
+      if (refused) return refused;
+    } else if (!row || row.leaseToken !== receipt.token) {
       return new WeftError("lock_lost", `the turn of '${id}' is no longer leased by this node`);
-    }
-    if (this.#restartsTouchedChild(outcome.childStarts)) return "defer";
+    } else if (this.#restartsTouchedChild(outcome.childStarts)) return "defer";
+    const planned = row!;
     const { state } = outcome;
     const now = state.updatedAt;
-    const before = row.status;
-    row.leaseToken = null;
-    row.touched = true;
-    row.status = state.status;
-    row.executionId = state.executionId;
+    const before = planned.status;
+    planned.leaseToken = null;
+    planned.touched = true;
+    planned.status = state.status;
+    planned.executionId = state.executionId;
     let seq = item.historyLength;
     if (outcome.history === "reset") {
       this.resetHistories.add(id);
       seq = 0;
     }
     for (const event of outcome.newEvents) this.#history.push({ instance_id: id, seq: seq++, event });
+    planned.historyLength = seq;
     this.#consumed.push(...receipt.inboxIds);
     this.#finished.set(id, { state, historyLength: seq });
     if (isTerminalStatus(state.status)) {
       this.#cleared.add(id);
       this.#inbox = this.#inbox.filter((r) => r.instance_id !== id);
     }
-    this.#schedule(id, outcome, now);
+    this.#schedule(id, outcome, now, isTerminalStatus(state.status) ? undefined : leaseActivities);
     if (outcome.terminateChildren) {
       for (const childId of this.#children.get(id) ?? []) {
         const child = this.#rows.get(childId);
@@ -288,6 +333,34 @@ export class WritePlan {
     return "done";
   }
 
+  /**
+   * A local turn commits only onto the state it was run on: no lease held by anyone, the history as long as this
+   * node left it, and every activity row whose result it consumes still there. Otherwise its results (whose rows
+   * `lockBatch` deleted) go to the inbox, as results from another node would, and the turn is refused.
+   */
+  #localConflict(
+    item: WorkflowWorkItem,
+    results: readonly LocalResult[],
+    mustWait: boolean,
+  ): WeftError | undefined {
+    const row = this.#rows.get(item.instanceId);
+    const found = results.filter((r) =>
+      this.#finishedActivities.delete((r.item.receipt as ActivityReceipt).id),
+    );
+    const current =
+      !mustWait &&
+      row !== undefined &&
+      row.leaseFree &&
+      row.leaseToken === null &&
+      !isTerminalStatus(row.status) &&
+      row.executionId === item.state.executionId &&
+      row.historyLength === item.historyLength &&
+      found.length === results.length;
+    if (current) return undefined;
+    for (const r of found) this.#recordResult(r.item, r.event);
+    return new WeftError("lock_lost", `the instance '${item.instanceId}' changed while its local turn ran`);
+  }
+
   /** A rerun: the instance starts RUNNING with a history, and what it left unfinished is scheduled again. */
   #resume(state: InstanceState, resume: ResumePoint, now: number): OpResult {
     const id = state.instanceId;
@@ -300,6 +373,8 @@ export class WritePlan {
       executionId: state.executionId,
       scheduledStartAt: null,
       leaseToken: null,
+      historyLength: resume.history.length,
+      leaseFree: true,
       created: true,
       touched: true,
     });
@@ -313,17 +388,24 @@ export class WritePlan {
     id: string,
     work: Pick<TurnOutcome, "activities" | "childStarts" | "messages">,
     now: number,
+    lease?: { count: number; until: number },
   ): void {
-    for (const task of work.activities) {
-      this.#activities.push({
+    for (const [i, task] of work.activities.entries()) {
+      const leased = lease !== undefined && i < lease.count;
+      const row = {
         instance_id: id,
         execution_id: task.executionId,
         task_id: task.taskId,
         name: task.name,
         input: task.input ?? null,
         task_execution_id: task.taskExecutionId ?? null,
-        visible_at: now,
-      });
+        visible_at: leased ? lease.until : now,
+        lease_token: leased ? randomUUID() : null,
+        dispatch_count: leased ? 1 : 0,
+      };
+      this.#activities.push(row);
+      if (leased) this.#leased.set(row.lease_token!, row);
+      else this.sharedActivityCount += 1;
     }
     for (const child of work.childStarts) {
       const started = this.#create(child);
@@ -353,12 +435,16 @@ export class WritePlan {
   #activity(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): OpResult {
     const receipt = item.receipt as ActivityReceipt;
     // A row already gone was recorded by another node (after a lease expired) or its instance ended.
-    if (!this.#finishedActivities.delete(receipt.id)) return "done";
+    if (this.#finishedActivities.delete(receipt.id)) this.#recordResult(item, result);
+    return "done";
+  }
+
+  /** Queues an activity's result (its row deleted in this batch) for its instance, unless that execution ended. */
+  #recordResult(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): void {
     const { instanceId, executionId } = item.task;
     const row = this.#rows.get(instanceId);
-    if (!row || isTerminalStatus(row.status) || row.executionId !== executionId) return "done";
+    if (!row || isTerminalStatus(row.status) || row.executionId !== executionId) return;
     this.#enqueue(instanceId, executionId, result.timestamp, result);
-    return "done";
   }
 
   #drop(instanceId: string, receipt: TurnReceipt): OpResult {
