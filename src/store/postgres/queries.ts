@@ -1,6 +1,6 @@
 /**
  * Every SQL statement the PostgreSQL store runs, as a named builder returning `{ name, text, values }`. Values are
- * always parameters; bulk writes take one JSON parameter unpacked by `json_to_recordset`, so a whole batch of turns
+ * always parameters; bulk writes take JSON parameters unpacked by `json_to_recordset` (one per table, so each is parsed once), so a whole batch of turns
  * is one statement (one round trip) however many rows it writes. Named statements are prepared once per connection.
  * Tables are unqualified: each connection's search_path is the store's schema.
  *
@@ -238,10 +238,8 @@ export function applyBatch(
   return {
     name: "weft_apply_batch",
     text: `
-      WITH batch AS (SELECT $1::json AS b),
-      new_inbox AS (
-        SELECT r.* FROM batch,
-          json_to_recordset(batch.b->'inbox') AS r(instance_id text, execution_id text, visible_at bigint, event json)
+      WITH new_inbox AS (
+        SELECT r.* FROM json_to_recordset($1::json) AS r(instance_id text, execution_id text, visible_at bigint, event json)
       ),
       removed_inbox AS (DELETE FROM inbox WHERE id = ANY($2::bigint[]) OR instance_id = ANY($3::text[])),
       removed_activities AS (DELETE FROM activities WHERE instance_id = ANY($3::text[])),
@@ -251,12 +249,12 @@ export function applyBatch(
       ),
       added_history AS (
         INSERT INTO history (instance_id, seq, event)
-        SELECT r.* FROM batch, json_to_recordset(batch.b->'history') AS r(instance_id text, seq integer, event json)
+        SELECT r.* FROM json_to_recordset($6::json) AS r(instance_id text, seq integer, event json)
       ),
       added_activities AS (
         INSERT INTO activities (instance_id, execution_id, task_id, name, input, task_execution_id, visible_at,
           lease_token, dispatch_count)
-        SELECT r.* FROM batch, json_to_recordset(batch.b->'activities') AS r(
+        SELECT r.* FROM json_to_recordset($7::json) AS r(
           instance_id text, execution_id text, task_id integer, name text, input text, task_execution_id text,
           visible_at bigint, lease_token uuid, dispatch_count integer)
         ON CONFLICT DO NOTHING RETURNING id, lease_token
@@ -264,7 +262,7 @@ export function applyBatch(
       created AS (
         INSERT INTO instances (${columns}, next_visible_at)
         SELECT ${columns}, r.next_visible_at
-        FROM batch, json_to_recordset(batch.b->'created') AS r(${recordColumns}, next_visible_at bigint)
+        FROM json_to_recordset($8::json) AS r(${recordColumns}, next_visible_at bigint)
         ON CONFLICT DO NOTHING RETURNING 1
       ),
       finished AS (
@@ -273,7 +271,7 @@ export function applyBatch(
           .join(", ")},
           lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
           next_visible_at = CASE WHEN r.status IN ${TERMINAL} THEN NULL ELSE ${nextVisible} END
-        FROM batch, json_to_recordset(batch.b->'finished') AS r(${recordColumns})
+        FROM json_to_recordset($9::json) AS r(${recordColumns})
         WHERE i.instance_id = r.instance_id
       ),
       touched AS (
@@ -281,14 +279,25 @@ export function applyBatch(
           lease_owner = CASE WHEN r.release THEN NULL ELSE i.lease_owner END,
           lease_token = CASE WHEN r.release THEN NULL ELSE i.lease_token END,
           lease_expires_at = CASE WHEN r.release THEN NULL ELSE i.lease_expires_at END
-        FROM batch, json_to_recordset(batch.b->'touched') AS r(instance_id text, release boolean)
+        FROM json_to_recordset($10::json) AS r(instance_id text, release boolean)
         WHERE i.instance_id = r.instance_id
       )
       SELECT (SELECT count(*) FROM created)::int AS created,
              (SELECT coalesce(json_agg(json_build_object('id', id, 'token', lease_token)), '[]'::json)
               FROM added_activities WHERE lease_token IS NOT NULL) AS leased,
              (SELECT count(*) FROM (SELECT pg_notify($4, p) FROM unnest($5::text[]) AS p) n)::int AS notified`,
-    values: [JSON.stringify(writes), consumedInboxIds, cleared, channel, notifications],
+    values: [
+      JSON.stringify(writes.inbox),
+      consumedInboxIds,
+      cleared,
+      channel,
+      notifications,
+      JSON.stringify(writes.history),
+      JSON.stringify(writes.activities),
+      JSON.stringify(writes.created),
+      JSON.stringify(writes.finished),
+      JSON.stringify(writes.touched),
+    ],
   };
 }
 
