@@ -71,11 +71,11 @@ export class ClaimQueue<T> {
     }
   }
 
-  /** Items leased some other way (a commit that leased them to this node): handed out before claimed ones. */
+  /** Items leased some other way (a commit that leased them to this node), queued behind the ones waiting. */
   push(items: readonly T[]): void {
     if (items.length === 0) return;
     const at = Date.now();
-    this.#queue.unshift(...items.map((item) => ({ item, at })));
+    for (const item of items) this.#queue.push({ item, at });
     this.#options.onReady();
   }
 

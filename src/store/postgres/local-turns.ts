@@ -29,8 +29,11 @@ interface Known {
   historyLength: number;
 }
 
-/** Instances remembered at most; the oldest idle ones are forgotten first (their results then go by the inbox). */
-const MAX_KNOWN = 20_000;
+/**
+ * Instances remembered at most (states hold inputs and outputs), as many as the SQLite store caches; the oldest idle
+ * ones are forgotten first, and their results then go by the inbox.
+ */
+const MAX_KNOWN = 4096;
 
 export class LocalTurns {
   /** Instances whose last turn this node committed, as it committed them. */
