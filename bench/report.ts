@@ -216,17 +216,28 @@ const ANALYSIS = `
   @dapr/dapr in back-to-back runs of 500 workflows. What would reach the target: workers in several processes (the
   sidecar spreads items over every connected stream), a cheaper sidecar edge (Weft's share), or a worker that
   keeps its workflows in memory between turns instead of replaying each turn's history.
-- **W2 >= 10x Restate in process.** Weft runs W2 at 27-100 steps per SQLite commit, so the disk is not the limit;
-  the limit is CPU in one Node process (replay of each turn's new events, the store's bookkeeping, and the
-  workload's own promise plumbing), about 0.1-0.15 ms per step. 10x Restate's figure would need 0.04-0.06 ms.
+- **W2 >= 10x the peers in process.** Weft runs W2 at 25-40 steps per SQLite commit, and the peers' figures move
+  with the machine as much as Weft's (Restate W2 199 workflows/s in one session's run, 127 in the next), so only
+  same-run ratios count: 3.8x Restate in both full runs so far, 9.2x and 7.5x DBOS. A CPU profile of W2
+  (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT, whose
+  fsync of the WAL blocks the event loop (better-sqlite3 is synchronous), and most of the rest in the store's statements and the replay of each
+  turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure needs 0.05-0.08 ms per step, which
+  would take moving the commit's fsync off the event loop (a writer thread, or SQLite with \`synchronous=OFF\` and
+  an asynchronous fdatasync of the WAL before acknowledging, with checkpoints kept durable) on top of halving the
+  CPU per step. An experiment with the latter gave mixed results and was not kept.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
-  0 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
+  -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Each step on PostgreSQL takes a claim round trip for the activity, one for the
-  turn, and a share of two group commits (4 statements each). One measured W2 run: 1,469 commits and 2,800 claims
-  for 10,000 steps, the PostgreSQL backends busy about 65% of a core and the engine 54%, so statements, not fsyncs,
-  are the cost. Three nodes on the same two cores only add contention. Reaching 3x DBOS needs the SQLite store's shortcut on PostgreSQL too: keep the instance leased while
-  its activity runs on the same node and hand the result straight to the next turn, one commit per step and no
-  claims.
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node (3.3x), not with three (2.8x). Each step is one share of one
+  group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same
+  transaction and hands their results straight to the next turn, which commits only if the instance is as it left
+  it (docs/postgres.md). Before that shortcut, each step took a claim for the activity, one for the turn and shares
+  of two commits, and W2 ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the
+  latency of a batch (lock, write, COMMIT: about 8 ms under W2 with 19 writes each, of which 0.8 ms is a bare round
+  trip on the loaded machine) while PostgreSQL and the engine together use 1.4 of the 2 cores. Three nodes on the
+  same two cores add processes, not cores, so they cannot beat one node here; on separate machines each node
+  brings its own CPU. Tried and not kept, because the same-run A/B showed no gain: sending BEGIN with the lock and
+  COMMIT with the write (2 round trips instead of 4), more batches in flight, and emptier pages for in-place
+  updates.
 `;
