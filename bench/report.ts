@@ -219,12 +219,14 @@ const ANALYSIS = `
 - **W2 >= 10x the peers in process.** Weft runs W2 at 25-40 steps per SQLite commit, and the peers' figures move
   with the machine as much as Weft's (Restate W2 199 workflows/s in one session's run, 127 in the next), so only
   same-run ratios count: 3.8x Restate in both full runs so far, 9.2x and 7.5x DBOS. A CPU profile of W2
-  (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT, whose
-  fsync of the WAL blocks the event loop (better-sqlite3 is synchronous), and most of the rest in the store's statements and the replay of each
-  turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure needs 0.05-0.08 ms per step, which
-  would take moving the commit's fsync off the event loop (a writer thread, or SQLite with \`synchronous=OFF\` and
-  an asynchronous fdatasync of the WAL before acknowledging, with checkpoints kept durable) on top of halving the
-  CPU per step. An experiment with the latter gave mixed results and was not kept.
+  (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT,
+  whose fsync of the WAL blocks the event loop (better-sqlite3 is synchronous), and most of the rest in the store's
+  statements and the replay of each turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure needs 0.05-0.08 ms per step, which
+  would take getting the commit's fsync off the event loop on top of halving the CPU per step. Syncing the WAL
+  with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after the sync) was tried
+  twice and not kept: interleaved A/B runs showed no gain (3 runs each: 642-1015 against 629-1030 workflows/s),
+  likely because the next COMMIT's writes to the WAL wait for the sync under way; a writer thread that owns the
+  database would be the next thing to try.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
