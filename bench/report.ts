@@ -221,8 +221,9 @@ const ANALYSIS = `
   same-run ratios count: 3.8x Restate in both full runs so far, 9.2x and 7.5x DBOS. A CPU profile of W2
   (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT,
   whose fsync of the WAL blocks the event loop (better-sqlite3 is synchronous), and most of the rest in the store's
-  statements and the replay of each turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure needs 0.05-0.08 ms per step, which
-  would take getting the commit's fsync off the event loop on top of halving the CPU per step. Syncing the WAL
+  statements and the replay of each turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure
+  needs 0.05-0.08 ms per step, which would take getting the commit's fsync off the event loop on top of halving the
+  CPU per step. Syncing the WAL
   with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after the sync) was tried
   twice and not kept: interleaved A/B runs showed no gain (3 runs each: 642-1015 against 629-1030 workflows/s),
   likely because the next COMMIT's writes to the WAL wait for the sync under way; a writer thread that owns the
