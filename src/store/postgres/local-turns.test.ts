@@ -26,7 +26,7 @@ const claimedTurn = (instanceId: string): WorkflowWorkItem => ({
   newEvents: [],
   receipt: { token: "lease", inboxIds: [7] } satisfies TurnReceipt,
 });
-const carried = (item: WorkflowWorkItem | undefined) => (item?.receipt as TurnReceipt).local ?? [];
+const carried = (item: WorkflowWorkItem) => (item.receipt as TurnReceipt).local ?? [];
 
 describe("LocalTurns", () => {
   test("keeps results only for instances whose last turn this node committed, in that execution", () => {
