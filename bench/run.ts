@@ -1,7 +1,9 @@
 /**
  * `npm run bench`: Weft's workloads in process on SQLite, through gRPC, and on PostgreSQL with one and three nodes
  * (and with `--peers` Restate's and DBOS's, same workloads, same run), a table with Weft/peer ratios,
- * bench/results/latest.json and docs/benchmarks.md. `--no-grpc` and `--no-postgres` leave those paths out.
+ * bench/results/latest.json and docs/benchmarks.md. `--no-grpc` and `--no-postgres` leave those paths out;
+ * `--save <file>` writes the results to that file instead, leaving latest.json and the docs as they are (for a
+ * partial run, e.g. `--workloads W1,W2`).
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     quick: { type: "boolean", default: false },
     "no-grpc": { type: "boolean", default: false },
     "no-postgres": { type: "boolean", default: false },
+    save: { type: "string" },
   },
 });
 const workloads = values.workloads.split(",").filter(isWorkloadId) as WorkloadId[];
@@ -71,6 +74,11 @@ const report = { machine, commitFloor: floor, results };
 console.log(renderTable(report));
 const dir = join(import.meta.dirname, "results");
 mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
-writeFileSync(join(import.meta.dirname, "..", "docs", "benchmarks.md"), renderMarkdown(report));
-console.error("wrote bench/results/latest.json and docs/benchmarks.md");
+if (values.save) {
+  writeFileSync(values.save, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`wrote ${values.save}`);
+} else {
+  writeFileSync(join(dir, "latest.json"), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(import.meta.dirname, "..", "docs", "benchmarks.md"), renderMarkdown(report));
+  console.error("wrote bench/results/latest.json and docs/benchmarks.md");
+}
