@@ -216,31 +216,31 @@ const ANALYSIS = `
   @dapr/dapr in back-to-back runs of 500 workflows. What would reach the target: workers in several processes (the
   sidecar spreads items over every connected stream), a cheaper sidecar edge (Weft's share), or a worker that
   keeps its workflows in memory between turns instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Weft runs W2 at 25-40 steps per SQLite commit, and the peers' figures move
-  with the machine as much as Weft's (Restate W2 199 workflows/s in one session's run, 127 in the next), so only
-  same-run ratios count: 3.8x Restate in both full runs so far, 9.2x and 7.5x DBOS. A CPU profile of W2
-  (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT,
+- **W2 >= 10x the peers in process.** Weft runs W2 at 25-45 steps per SQLite commit, and the peers' figures move
+  with the machine as much as Weft's (Restate's W2 from 127 to 199 workflows/s across runs), so only same-run
+  ratios count. In the four runs with peers so far (three full runs and one of W1 and W2 only, saved in
+  bench/results/w1-w2.json): 3.8x, 3.8x, 4.5x and 5.0x Restate; 9.2x, 7.5x, 7.9x and 12.5x DBOS. A CPU profile of
+  W2 (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT,
   whose fsync of the WAL blocks the event loop (better-sqlite3 is synchronous), and most of the rest in the store's
   statements and the replay of each turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure
   needs 0.05-0.08 ms per step, which would take getting the commit's fsync off the event loop on top of halving the
-  CPU per step. Syncing the WAL
-  with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after the sync) was tried
-  twice and not kept: interleaved A/B runs showed no gain (3 runs each: 642-1015 against 629-1030 workflows/s),
-  likely because the next COMMIT's writes to the WAL wait for the sync under way; a writer thread that owns the
-  database would be the next thing to try.
+  CPU per step. Syncing the WAL with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements
+  after the sync) was tried twice and not kept: interleaved A/B runs showed no gain (3 runs each: 642-1015 against
+  629-1030 workflows/s), likely because the next COMMIT's writes to the WAL wait for the sync under way; a writer
+  thread that owns the database would be the next thing to try.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node (3.3x), not with three (2.8x). Each step is one share of one
-  group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same
-  transaction and hands their results straight to the next turn, which commits only if the instance is as it left
-  it (docs/postgres.md). Before that shortcut, each step took a claim for the activity, one for the turn and shares
-  of two commits, and W2 ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the
-  latency of a batch (lock, write, COMMIT: about 8 ms under W2 with 19 writes each, of which 0.8 ms is a bare round
-  trip on the loaded machine) while PostgreSQL and the engine together use 1.4 of the 2 cores. Three nodes on the
-  same two cores add processes, not cores, so they cannot beat one node here; on separate machines each node
-  brings its own CPU. Tried and not kept, because the same-run A/B showed no gain: sending BEGIN with the lock and
-  COMMIT with the write (2 round trips instead of 4), more batches in flight, and emptier pages for in-place
-  updates.
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the three runs since local turns (3.3x, 3.4x, 5.8x);
+  with three nodes 2.8x, 2.5x and 3.7x, so not reliably. Each step is one share of one group commit and no claim:
+  the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+  results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
+  Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
+  ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
+  (lock, write, COMMIT: about 8 ms under W2 with 19 writes each, of which 0.8 ms is a bare round trip on the loaded
+  machine) while PostgreSQL and the engine together use 1.4 of the 2 cores. Three nodes on the same two cores add
+  processes, not cores, so they cannot beat one node here; on separate machines each node brings its own CPU.
+  Tried and not kept, because interleaved A/B runs showed no gain: sending BEGIN with the lock and COMMIT with the
+  write (2 round trips instead of 4), more batches in flight, and emptier pages for in-place updates.
 `;
