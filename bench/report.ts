@@ -240,7 +240,8 @@ const ANALYSIS = `
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
   (lock, write, COMMIT: about 8 ms under W2 with 19 writes each, of which 0.8 ms is a bare round trip on the loaded
   machine) while PostgreSQL and the engine together use 1.4 of the 2 cores. Three nodes on the same two cores add
-  processes, not cores, so they cannot beat one node here; on separate machines each node brings its own CPU.
+  processes, not cores: during three-node W2 the node processes (1.2-1.3 cores) and PostgreSQL (0.65-0.95) use
+  both cores fully, so they cannot beat one node here; on separate machines each node brings its own CPU.
   Tried and not kept, because interleaved A/B runs showed no gain: sending BEGIN with the lock and COMMIT with the
   write (2 round trips instead of 4), more batches in flight, and emptier pages for in-place updates.
 `;
