@@ -3,42 +3,25 @@
  * Migrations are safe when nodes start together; a turn is leased to one node at a time; a node that stops
  * renewing loses its leases; idle nodes sleep until notified; a timer fires once across the cluster.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import pg from "pg";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { applyTurn } from "../../src/core/apply.js";
 import { WorkflowService } from "../../src/engine/service.js";
 import { type WorkflowContext, WorkflowRuntime } from "../../src/index.js";
 import { MIGRATIONS } from "../../src/store/postgres/migrations.js";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { WorkflowWorkItem } from "../../src/store/store.js";
-import { freshSchema, testPostgresUrl } from "./database.js";
+import { testPostgresUrl } from "./database.js";
+import { schemaNodes } from "./nodes.js";
 
 const url = await testPostgresUrl();
 const HOLDER = resolve(import.meta.dirname, "fixtures/lease-holder.ts");
 
 describe.skipIf(!url)("nodes sharing one PostgreSQL schema", () => {
-  const stores: PostgresStore[] = [];
-  const children: ChildProcess[] = [];
-  let drop: (() => Promise<void>) | undefined;
-  let schema = "";
-  afterEach(async () => {
-    for (const child of children.splice(0)) child.kill("SIGKILL");
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    await drop?.();
-    drop = undefined;
-  });
-
-  const node = async (leaseTtlMs = 30_000): Promise<PostgresStore> => {
-    const store = await PostgresStore.open({ url: url!, schema, leaseTtlMs, poolSize: 2 });
-    stores.push(store);
-    return store;
-  };
-  const newSchema = async () => {
-    ({ schema, drop } = await freshSchema(url!));
-  };
+  const nodes = schemaNodes(url!);
+  const { node, newSchema } = nodes;
   const create = (store: PostgresStore, instanceId: string) =>
     store.createInstance({ instanceId, name: "wf", executionId: randomUUID(), now: Date.now() });
   /** Resolves once `store` reports new work and then hands out an item, or fails after `ms`. */
@@ -60,10 +43,7 @@ describe.skipIf(!url)("nodes sharing one PostgreSQL schema", () => {
       attempt();
     });
   const holder = (mode: "hold" | "stall", leaseMs: number) => {
-    const child = spawn(process.execPath, ["--import", "tsx", HOLDER, url!, schema, String(leaseMs), mode], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(child);
+    const child = nodes.spawnFixture(HOLDER, [String(leaseMs), mode]);
     let out = "";
     child.stdout!.on("data", (d) => (out += d));
     const line = (prefix: string) =>
@@ -87,7 +67,7 @@ describe.skipIf(!url)("nodes sharing one PostgreSQL schema", () => {
     await client.connect();
     try {
       const rows = await client.query(
-        `SELECT version FROM ${client.escapeIdentifier(schema)}.schema_migrations ORDER BY version`,
+        `SELECT version FROM ${client.escapeIdentifier(nodes.schema)}.schema_migrations ORDER BY version`,
       );
       expect(rows.rows.map((r) => r.version)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {

@@ -4,39 +4,24 @@
  * the shortcut is taken, and that it never loses or doubles a result: when the instance changed on another node,
  * when the node dies holding a result, and when it stops cleanly.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { resolve } from "node:path";
 import pg from "pg";
-import { afterEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { WorkflowAction } from "../../src/core/actions.js";
 import { applyTurn } from "../../src/core/apply.js";
 import type { InboxEvent, TaskCompleted } from "../../src/core/history.js";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../../src/store/store.js";
-import { freshSchema, testPostgresUrl } from "./database.js";
+import { testPostgresUrl } from "./database.js";
+import { schemaNodes } from "./nodes.js";
 
 const url = await testPostgresUrl();
 const HOLDER = resolve(import.meta.dirname, "fixtures/local-result-holder.ts");
 
 describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
-  const stores: PostgresStore[] = [];
-  const children: ChildProcess[] = [];
-  let drop: (() => Promise<void>) | undefined;
-  let schema = "";
-  afterEach(async () => {
-    for (const child of children.splice(0)) child.kill("SIGKILL");
-    await Promise.all(stores.splice(0).map((s) => s.close()));
-    await drop?.();
-    drop = undefined;
-  });
-
-  const node = async (leaseTtlMs = 30_000): Promise<PostgresStore> => {
-    if (!drop) ({ schema, drop } = await freshSchema(url!));
-    const store = await PostgresStore.open({ url: url!, schema, leaseTtlMs, poolSize: 2 });
-    stores.push(store);
-    return store;
-  };
+  const nodes = schemaNodes(url!);
+  const { node } = nodes;
   const create = (store: PostgresStore, instanceId: string) =>
     store.createInstance({ instanceId, name: "wf", executionId: randomUUID(), now: Date.now() });
   const complete = (store: PostgresStore, item: WorkflowWorkItem, actions: WorkflowAction[] = []) => {
@@ -76,7 +61,7 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
     throw new Error(`no activity within ${ms} ms`);
   };
   const sql = async <R extends pg.QueryResultRow>(text: string): Promise<R[]> => {
-    const client = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+    const client = new pg.Client({ connectionString: url, options: `-c search_path=${nodes.schema}` });
     await client.connect();
     try {
       return (await client.query<R>(text)).rows;
@@ -167,10 +152,7 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
   test("a node killed while it holds a result: the activity runs again on another node, its result recorded once", async () => {
     const survivor = await node(500);
     await create(survivor, "held");
-    const child = spawn(process.execPath, ["--import", "tsx", HOLDER, url!, schema, "500"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    children.push(child);
+    const child = nodes.spawnFixture(HOLDER, ["500"]);
     await new Promise<void>((resolveLine, reject) => {
       child.stdout!.on("data", (d: Buffer) => d.toString().includes("holding") && resolveLine());
       child.once("exit", (code) => reject(new Error(`the holder exited with ${code}`)));
