@@ -49,12 +49,6 @@ export class LocalTurns {
   /** Activity rows whose result is held here, until the turn that carries it settles: a second run is a duplicate. */
   readonly #held = new Set<number>();
 
-  get pendingResults(): number {
-    let n = 0;
-    for (const list of this.#results.values()) n += list.length;
-    return n;
-  }
-
   /** After a commit: the state this node wrote. Returns the results that became moot (the instance ended). */
   remember(instanceId: string, state: InstanceState, historyLength: number): LocalResult[] {
     if (isTerminalStatus(state.status)) return this.forget(instanceId);
@@ -141,17 +135,16 @@ export class LocalTurns {
     return true;
   }
 
-  /** At close: every result no turn took, and the claimed turns that never ran. */
-  drain(): { results: LocalResult[]; turns: WorkflowWorkItem[] } {
+  /** At close: every result no turn took. Deferred claimed turns are forgotten (the lease keeper holds them). */
+  drain(): LocalResult[] {
     const results = [...this.#results.values()].flat();
-    const turns = [...this.#deferred.values(), ...this.#deferredReady];
     this.#results.clear();
     this.#ready.clear();
     this.#deferred.clear();
     this.#deferredReady.length = 0;
     this.#known.clear();
     this.#held.clear();
-    return { results, turns };
+    return results;
   }
 
   #release(results: readonly LocalResult[]): void {

@@ -208,7 +208,7 @@ export class PostgresStore implements Store {
       throw error;
     } finally {
       this.#keeper.dropTurn(item.instanceId, receipt.token);
-      for (const r of receipt.local ?? []) this.#keeper.dropActivity((r.item.receipt as ActivityReceipt).id);
+      this.#dropResults(receipt.local ?? []);
       this.#settled(item.instanceId, receipt.local);
     }
   }
@@ -322,8 +322,8 @@ export class PostgresStore implements Store {
     this.#closed = true;
     clearInterval(this.#sweep);
     // Results no turn took go to the inbox, so a clean stop never runs an activity again.
-    const local = this.#local.drain();
-    const persisted = this.#persistResults(local.results, true);
+    // Claimed turns it deferred are held by the keeper, which gives their leases back below.
+    const persisted = this.#persistResults(this.#local.drain(), true);
     await this.#commits.flush();
     await persisted;
     const held = this.#keeper.stop();
@@ -490,9 +490,9 @@ export class PostgresStore implements Store {
   /** Sends results of local turns that will not run to the inbox, as results from another node would go. */
   async #persistResults(results: readonly LocalResult[], closing = false): Promise<void> {
     const write = (op: WriteOp) => (closing ? this.#commits.write(op) : this.#write(op));
+    this.#dropResults(results);
     await Promise.all(
       results.map(async ({ item, event }) => {
-        this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
         await write({ kind: "activity", item, result: event }).catch((error: unknown) =>
           this.#log.warn(
             { err: error, instanceId: item.task.instanceId },
@@ -503,7 +503,7 @@ export class PostgresStore implements Store {
     );
   }
 
-  /** Results whose instance ended or changed elsewhere: their rows are gone or their leases lapse. */
+  /** Stops renewing the activity leases of these results (recorded, sent to the inbox, or moot). */
   #dropResults(results: readonly LocalResult[]): void {
     for (const { item } of results) this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
   }
