@@ -25,7 +25,6 @@ import { LocalResults } from "./local-results.js";
 import { type InstanceRow, toInstanceState } from "./rows.js";
 import { migrate } from "./schema.js";
 import { type ActivityRow, prepareStatements, type Statements } from "./statements.js";
-import { WalFile } from "./wal-file.js";
 import { SqliteWriter, type TurnReceipt } from "./writer.js";
 
 export interface SqliteStoreOptions {
@@ -54,16 +53,12 @@ export class SqliteStore implements Store {
   readonly #activities = new ReadyIndex<number>(() => this.#emit({ kind: "activity-ready" }));
   readonly #local = new LocalResults();
   readonly #writer: SqliteWriter;
-  readonly #wal: WalFile | undefined;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.#db = new Database(options.path);
     this.#db.pragma("journal_mode = WAL");
-    const wal = options.path === ":memory:" || options.path === "" ? undefined : new WalFile(options.path);
-    this.#wal = wal;
-    // With a WAL file, commits are made durable by its flush (group-commit.ts), off the event loop.
-    this.#db.pragma(wal ? "synchronous = NORMAL" : "synchronous = FULL");
+    this.#db.pragma("synchronous = FULL");
     // One process owns the file: a second engine on it would break the in-memory leases.
     this.#db.pragma("locking_mode = EXCLUSIVE");
     try {
@@ -83,10 +78,7 @@ export class SqliteStore implements Store {
       activities: this.#activities,
       local: this.#local,
     });
-    this.#commits = new GroupCommit(this.#db, {
-      maxWrites: options.maxWritesPerCommit,
-      flush: wal && ((done) => wal.flush(done)),
-    });
+    this.#commits = new GroupCommit(this.#db, { maxWrites: options.maxWritesPerCommit });
     const now = Date.now();
     const inbox = this.#sql.inboxReadiness.all() as {
       instance_id: string;
@@ -269,17 +261,15 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
     if (!this.#commits.failure) {
       // Results no turn consumed yet go to the inbox, so a clean stop never runs an activity twice.
       const pending = this.#local.drain();
       if (pending.length) this.#commits.write(() => this.#writer.persistLocal(pending)).catch(() => {});
       this.#commits.commit();
-      await this.#commits.durable().catch(() => {});
     }
+    this.#closed = true;
     this.#workflows.close();
     this.#activities.close();
-    this.#wal?.close();
     this.#db.close();
   }
 
