@@ -207,33 +207,39 @@ const ANALYSIS = `
 ## Where the unmet targets stand, and why
 
 - **gRPC W2 >= 2x Restate.** The gRPC rows of W2 give the CPU each process spends per work item (a turn or an
-  activity): the app process running @dapr/dapr's worker and client 0.55-0.75 ms in the runs so far (it decodes
-  each turn's full history with google-protobuf and replays it), \`weft run\` 0.45-0.6 ms. A 10-step workflow is 21
-  items, so one Node process running the SDK completes at most about 1 / (0.7 ms x 21), some 70 workflows/s,
-  whatever the sidecar does; on this 2-core machine the two processes share the cores and W2 lands at 40-130
-  workflows/s. It is not the SDK's 10-item concurrency cap: with @dapr/durabletask-js 1.0.0, which runs every item
-  at once (\`node --import tsx bench/grpc.ts --sdk durabletask-js\`), W2 measured 59 workflows/s against 57 for
-  @dapr/dapr in back-to-back runs of 500 workflows. What would reach the target: workers in several processes (the
-  sidecar spreads items over every connected stream), a cheaper sidecar edge (Weft's share), or a worker that
-  keeps its workflows in memory between turns instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Weft runs W2 at 25-45 steps per SQLite commit, and the peers' figures move
-  with the machine as much as Weft's (Restate's W2 from 127 to 199 workflows/s across runs), so only same-run
-  ratios count. In the four runs with peers so far (three full runs and one of W1 and W2 only, saved in
-  bench/results/w1-w2.json): 3.8x, 3.8x, 4.5x and 5.0x Restate; 9.2x, 7.5x, 7.9x and 12.5x DBOS. A CPU profile of
-  W2 (\`node --cpu-prof\`) has about 30% of the process's time in better-sqlite3's \`exec\` of BEGIN and COMMIT,
-  whose fsync of the WAL blocks the event loop (better-sqlite3 is synchronous), and most of the rest in the store's
-  statements and the replay of each turn's new events: about 0.1-0.2 ms per step all told. 10x Restate's figure
-  needs 0.05-0.08 ms per step, which would take getting the commit's fsync off the event loop on top of halving the
-  CPU per step. Syncing the WAL with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements
-  after the sync) was tried twice and not kept: interleaved A/B runs showed no gain (3 runs each: 642-1015 against
-  629-1030 workflows/s), likely because the next COMMIT's writes to the WAL wait for the sync under way; a writer
-  thread that owns the database would be the next thing to try.
+  activity): the app process running @dapr/dapr's worker and client 0.4-0.75 ms in the runs so far (it decodes
+  each turn's full history with google-protobuf and replays it), \`weft run\` 0.3-0.6 ms. A 10-step workflow is 21
+  items, so one Node process running the SDK completes at most about 1 / (0.4 ms x 21), some 120 workflows/s on
+  the fastest run, whatever the sidecar does, against the 400-plus that 2x Restate needs; on this 2-core machine
+  the two processes share the cores and W2 lands at 40-130 workflows/s. It is not the SDK's 10-item concurrency
+  cap: with @dapr/durabletask-js 1.0.0, which runs every item at once (\`node --import tsx bench/grpc.ts --sdk
+  durabletask-js\`), W2 measured 59 workflows/s against 57 for @dapr/dapr in back-to-back runs of 500 workflows.
+  What would reach the target: workers in several processes (the sidecar spreads items over every connected
+  stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
+  instead of replaying each turn's history.
+- **W2 >= 10x the peers in process.** Met against DBOS, not against Restate. The peers' figures move with the
+  machine as much as Weft's (Restate's W2 from 127 to 207 workflows/s across runs), so only same-run ratios count.
+  Runs with peers so far, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x and 8.0x Restate; 9.2x, 7.5x, 7.9x,
+  12.5x, 14.6x and 18.3x DBOS (the 6.9x/14.6x run measured a variant with the asynchronous flush described
+  below, which was then dropped; the last is this file's run). A CPU profile of W2 (\`node --cpu-prof\`, six runs)
+  now puts about 25% of the process's time in better-sqlite3's COMMIT, which writes the batch to the WAL, fsyncs
+  it and now and then checkpoints, all on the event loop's thread; about 20% in the store's statements; 8% in
+  garbage collection; and little in the engine and the replay. A batch of 50 steps dirties about 83 pages (a
+  microbenchmark of W2's statements): each step inserts into indexes keyed by instance id, and random ids scatter
+  those inserts over the index's pages. Building better-sqlite3's savepoint wrapper once instead of per write
+  raised W2 from a median of about 1,440 to about 1,670 workflows/s (3-way alternating A/B, 12 runs each). A third
+  try at flushing the WAL with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after
+  the flush) measured about 1,400 in the same A/B and was dropped again. What would reach 10x Restate: a writer
+  thread that owns the database, so the statements and the commit use the second core while the engine uses the
+  first (the reads inside a write, such as a start's conflict check, then need their answers from memory or a round
+  trip), and smaller index keys (an integer per instance instead of its id), which should put fewer pages in each
+  commit (not measured).
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the three runs since local turns (3.3x, 3.4x, 5.8x);
-  with three nodes 2.8x, 2.5x and 3.7x, so not reliably. Each step is one share of one group commit and no claim:
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the five runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x and 2.2x, so not reliably. Each step is one share of one group commit and no claim:
   the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
