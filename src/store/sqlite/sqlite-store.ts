@@ -40,6 +40,9 @@ interface InboxRow {
   event: string;
 }
 
+/** An instance row with the store's own key. */
+type NumberedRow = InstanceRow & { instance_no: number };
+
 interface ActivityReceipt {
   rowId: number;
 }
@@ -275,9 +278,10 @@ export class SqliteStore implements Store {
 
   #leaseTurn(instanceId: string, now: number): WorkflowWorkItem | undefined {
     const cached = this.#writer.cachedInstance(instanceId);
-    const fromDb = cached ? undefined : (this.#sql.getInstance.get(instanceId) as InstanceRow | undefined);
+    const fromDb = cached ? undefined : (this.#sql.getInstance.get(instanceId) as NumberedRow | undefined);
     const state = cached?.state ?? (fromDb ? toInstanceState(fromDb) : undefined);
     const historyLength = cached?.historyLength ?? fromDb?.history_length ?? 0;
+    const instanceNo = cached?.instanceNo ?? fromDb?.instance_no ?? 0;
     const results = this.#local.take(instanceId);
     if (!state) {
       this.#local.settle(results);
@@ -316,7 +320,7 @@ export class SqliteStore implements Store {
       this.#workflows.release(instanceId, false, now);
       return undefined;
     }
-    const receipt: TurnReceipt = { inboxIds, local };
+    const receipt: TurnReceipt = { instanceNo, inboxIds, local };
     return { instanceId, state, historyLength, newEvents, receipt };
   }
 

@@ -2,12 +2,16 @@
 import type Database from "better-sqlite3";
 import type { ActivityTaskColumns } from "../rows.js";
 
+/** The instance columns that hold domain values (instance_no is the store's own key). */
 const INSTANCE_COLUMNS =
   "instance_id, name, execution_id, status, created_at, updated_at, completed_at, scheduled_start_at, input, " +
   "output, custom_status, failure, parent, parent_instance_id, metadata, history_length";
 
+/** History and activity rows name their instance by its number (schema.ts says why). */
+const NUMBER_OF = "SELECT instance_no FROM instances WHERE instance_id = ?";
+
 const SQL = {
-  getInstance: `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
+  getInstance: `SELECT instance_no, ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
   getStatus: "SELECT status, execution_id, scheduled_start_at FROM instances WHERE instance_id = ?",
   insertInstance: `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (${INSTANCE_COLUMNS.split(", ")
     .map((c) => `@${c}`)
@@ -18,13 +22,13 @@ const SQL = {
     .join(", ")} WHERE instance_id = @instance_id`,
   /** The common turn: status and payloads unchanged, so the status index is left alone. */
   touchInstance:
-    "UPDATE instances SET updated_at = ?, custom_status = ?, history_length = ? WHERE instance_id = ?",
+    "UPDATE instances SET updated_at = ?, custom_status = ?, history_length = ? WHERE instance_no = ?",
   deleteInstance: "DELETE FROM instances WHERE instance_id = ?",
   childrenOf: "SELECT instance_id, status FROM instances WHERE parent_instance_id = ?",
 
-  insertHistory: "INSERT INTO history (instance_id, seq, events) VALUES (?, ?, ?)",
-  loadHistory: "SELECT events FROM history WHERE instance_id = ? ORDER BY seq",
-  deleteHistory: "DELETE FROM history WHERE instance_id = ?",
+  insertHistory: "INSERT INTO history (instance_no, seq, events) VALUES (?, ?, ?)",
+  loadHistory: `SELECT events FROM history WHERE instance_no = (${NUMBER_OF}) ORDER BY seq`,
+  deleteHistory: `DELETE FROM history WHERE instance_no = (${NUMBER_OF})`,
 
   insertInbox: "INSERT INTO inbox (instance_id, execution_id, visible_at, event) VALUES (?, ?, ?, ?)",
   visibleInbox:
@@ -35,13 +39,14 @@ const SQL = {
     "SELECT instance_id, MIN(visible_at) AS visible_at, COUNT(*) AS rows FROM inbox GROUP BY instance_id",
 
   insertActivity:
-    "INSERT INTO activities (instance_id, execution_id, task_id, name, input, task_execution_id, visible_at) " +
+    "INSERT INTO activities (instance_no, execution_id, task_id, name, input, task_execution_id, visible_at) " +
     "VALUES (?, ?, ?, ?, ?, ?, ?)",
   getActivity:
-    "SELECT id, instance_id, execution_id, task_id, name, input, task_execution_id, dispatch_count FROM activities WHERE id = ?",
+    "SELECT a.id, i.instance_id, a.execution_id, a.task_id, a.name, a.input, a.task_execution_id, a.dispatch_count " +
+    "FROM activities a JOIN instances i USING (instance_no) WHERE a.id = ?",
   countDispatch: "UPDATE activities SET dispatch_count = dispatch_count + 1 WHERE id = ?",
   deleteActivity: "DELETE FROM activities WHERE id = ?",
-  deleteActivities: "DELETE FROM activities WHERE instance_id = ? RETURNING id",
+  deleteActivities: `DELETE FROM activities WHERE instance_no = (${NUMBER_OF}) RETURNING id`,
   insertDedupKey: "INSERT OR IGNORE INTO dedup_keys (key, created_at) VALUES (?, ?)",
   activityReadiness: "SELECT id, visible_at FROM activities",
 } as const;

@@ -21,13 +21,15 @@ import type { LocalResult, LocalResults } from "./local-results.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
 import type { Statements } from "./statements.js";
 
-/** What a leased turn consumes: inbox rows and activity results handed over in memory. */
+/** What a leased turn consumes (inbox rows, activity results handed over in memory), and its instance's number. */
 export interface TurnReceipt {
+  instanceNo: number;
   inboxIds: number[];
   local: LocalResult[];
 }
 
 export interface CachedInstance {
+  instanceNo: number;
   state: InstanceState;
   historyLength: number;
 }
@@ -74,9 +76,9 @@ export class SqliteWriter {
     return cached;
   }
 
-  #cache(state: InstanceState, historyLength: number): void {
+  #cache(instanceNo: number, state: InstanceState, historyLength: number): void {
     this.#states.delete(state.instanceId);
-    this.#states.set(state.instanceId, { state, historyLength });
+    this.#states.set(state.instanceId, { instanceNo, state, historyLength });
     if (this.#states.size > STATE_CACHE_SIZE) this.#states.delete(this.#states.keys().next().value!);
   }
 
@@ -102,8 +104,8 @@ export class SqliteWriter {
       this.#resume(state, request.resume, request.now);
       return;
     }
-    this.#sql.insertInstance.run(instanceParams(state, 0));
-    this.#cache(state, 0);
+    const instanceNo = Number(this.#sql.insertInstance.run(instanceParams(state, 0)).lastInsertRowid);
+    this.#cache(instanceNo, state, 0);
     const { event, visibleAt } = startEvent(request);
     this.enqueue(request.instanceId, request.executionId, visibleAt, event, request.now);
   }
@@ -129,16 +131,17 @@ export class SqliteWriter {
     const { state } = outcome;
     const id = state.instanceId;
     const now = state.updatedAt;
+    const receipt = item.receipt as TurnReceipt;
+    const { instanceNo } = receipt;
     let length = item.historyLength;
     if (outcome.history === "reset") {
       this.#sql.deleteHistory.run(id);
       length = 0;
     }
     if (outcome.newEvents.length > 0) {
-      this.#sql.insertHistory.run(id, length, JSON.stringify(outcome.newEvents));
+      this.#sql.insertHistory.run(instanceNo, length, JSON.stringify(outcome.newEvents));
       length += outcome.newEvents.length;
     }
-    const receipt = item.receipt as TurnReceipt;
     for (const inboxId of receipt.inboxIds) this.#sql.deleteInboxRow.run(inboxId);
     for (const result of receipt.local) {
       this.#sql.deleteActivity.run(result.rowId);
@@ -152,7 +155,7 @@ export class SqliteWriter {
       state.output === before.output &&
       state.input === before.input
     ) {
-      this.#sql.touchInstance.run(state.updatedAt, state.customStatus ?? null, length, id);
+      this.#sql.touchInstance.run(state.updatedAt, state.customStatus ?? null, length, instanceNo);
     } else {
       this.#sql.updateInstance.run(instanceParams(state, length));
     }
@@ -161,7 +164,7 @@ export class SqliteWriter {
       this.dropTasks((this.#sql.deleteActivities.all(id) as { id: number }[]).map((r) => r.id));
       this.#inboxRows.delete(id);
     }
-    this.#schedule(outcome, now);
+    this.#schedule(instanceNo, outcome, now);
     if (outcome.terminateChildren) {
       for (const child of this.#sql.childrenOf.all(id) as Pick<InstanceRow, "instance_id" | "status">[]) {
         if (isTerminalStatus(child.status)) continue;
@@ -175,7 +178,7 @@ export class SqliteWriter {
         this.enqueue(child.instance_id, null, now, event, now);
       }
     }
-    this.#cache(state, length);
+    this.#cache(instanceNo, state, length);
     this.countInbox(id, -receipt.inboxIds.length);
     this.#local.settle(receipt.local);
   }
@@ -185,17 +188,22 @@ export class SqliteWriter {
     state.status = "RUNNING";
     const started = resume.history.find((e) => e.type === "ExecutionStarted");
     state.input = started?.type === "ExecutionStarted" ? started.input : state.input;
-    this.#sql.insertInstance.run(instanceParams(state, resume.history.length));
-    this.#sql.insertHistory.run(state.instanceId, 0, JSON.stringify(resume.history));
-    this.#cache(state, resume.history.length);
-    this.#schedule(resume, now);
+    const length = resume.history.length;
+    const instanceNo = Number(this.#sql.insertInstance.run(instanceParams(state, length)).lastInsertRowid);
+    this.#sql.insertHistory.run(instanceNo, 0, JSON.stringify(resume.history));
+    this.#cache(instanceNo, state, length);
+    this.#schedule(instanceNo, resume, now);
   }
 
-  /** Activities, child workflows and messages a turn (or a rerun) asked for. */
-  #schedule(work: Pick<ResumePoint, "activities" | "childStarts" | "messages">, now: number): void {
+  /** Activities, child workflows and messages a turn (or a rerun) of instance `instanceNo` asked for. */
+  #schedule(
+    instanceNo: number,
+    work: Pick<ResumePoint, "activities" | "childStarts" | "messages">,
+    now: number,
+  ): void {
     for (const task of work.activities) {
       const r = this.#sql.insertActivity.run(
-        task.instanceId,
+        instanceNo,
         task.executionId,
         task.taskId,
         task.name,
