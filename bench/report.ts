@@ -217,30 +217,30 @@ const ANALYSIS = `
   What would reach the target: workers in several processes (the sidecar spreads items over every connected
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Met against DBOS, not against Restate. The peers' figures move with the
-  machine as much as Weft's (Restate's W2 from 127 to 207 workflows/s across runs), so only same-run ratios count.
-  Runs with peers so far, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x and 8.0x Restate; 9.2x, 7.5x, 7.9x,
-  12.5x, 14.6x and 18.3x DBOS (the 6.9x/14.6x run measured a variant with the asynchronous flush described
-  below, which was then dropped; the last is this file's run). A CPU profile of W2 (\`node --cpu-prof\`, six runs)
-  now puts about 25% of the process's time in better-sqlite3's COMMIT, which writes the batch to the WAL, fsyncs
-  it and now and then checkpoints, all on the event loop's thread; about 20% in the store's statements; 8% in
-  garbage collection; and little in the engine and the replay. A batch of 50 steps dirties about 83 pages (a
-  microbenchmark of W2's statements): each step inserts into indexes keyed by instance id, and random ids scatter
-  those inserts over the index's pages. Building better-sqlite3's savepoint wrapper once instead of per write
-  raised W2 from a median of about 1,440 to about 1,670 workflows/s (3-way alternating A/B, 12 runs each). A third
-  try at flushing the WAL with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after
-  the flush) measured about 1,400 in the same A/B and was dropped again. What would reach 10x Restate: a writer
-  thread that owns the database, so the statements and the commit use the second core while the engine uses the
-  first (the reads inside a write, such as a start's conflict check, then need their answers from memory or a round
-  trip), and smaller index keys (an integer per instance instead of its id), which should put fewer pages in each
-  commit (not measured).
+- **W2 >= 10x the peers in process.** Met against DBOS; against Restate 9.3x in this file's run, so not met. The
+  peers' figures move with the machine as much as Weft's (Restate's W2 from 127 to 207 workflows/s across runs), so
+  only same-run ratios count. Runs with peers so far, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x and 9.3x
+  Restate; 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x and 24.6x DBOS (the 6.9x/14.6x run measured a variant with the
+  asynchronous flush described below, which was then dropped). What moved the last runs, each measured in an
+  alternating A/B of 12 W2 runs per side: better-sqlite3's savepoint wrapper built once instead of per write
+  (median about 1,440 to 1,670 workflows/s), then history and activity rows keyed by a small instance number
+  instead of the instance's id (about 1,760 to 2,190): random ids scattered each step's index inserts over many
+  pages, and a 50-step commit wrote about 63 pages in a microbenchmark of W2's statements, 18 after. A third try at
+  flushing the WAL with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after the
+  flush) measured about 1,400 against 1,670 for the same code without it, and was dropped again. Before the
+  instance numbers, a CPU profile of W2 (\`node --cpu-prof\`) put about 25% of the process's time in
+  better-sqlite3's COMMIT (writing the WAL, its fsync and the occasional checkpoint, all on the event loop's
+  thread), about 20% in the store's statements, 8% in garbage collection, and little in the engine and the replay.
+  What would reach 10x Restate in every run: a writer thread that owns the database, so the statements and the
+  commit use the second core while the engine uses the first (the reads inside a write, such as a start's
+  conflict check, then need their answers from memory or a round trip).
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the five runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x and 2.2x, so not reliably. Each step is one share of one group commit and no claim:
-  the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the six runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x and 3.1x, so in two runs of six (this
+  file's run is the last). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
