@@ -217,11 +217,13 @@ const ANALYSIS = `
   What would reach the target: workers in several processes (the sidecar spreads items over every connected
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Met against DBOS; against Restate 9.3x in this file's run, so not met. The
+- **W2 >= 10x the peers in process.** Met against DBOS; against Restate not reliably (9.3x in this file's run). The
   peers' figures move with the machine as much as Weft's (Restate's W2 from 127 to 207 workflows/s across runs), so
   only same-run ratios count. Runs with peers so far, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x and 9.3x
   Restate; 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x and 24.6x DBOS (the 6.9x/14.6x run measured a variant with the
-  asynchronous flush described below, which was then dropped). What moved the last runs, each measured in an
+  asynchronous flush described below, which was then dropped). A W1/W2-only run on the same code as this file's,
+  saved in bench/results/w1-w2.json, gave 14.5x Restate (2,164 against 149 workflows/s) and 28.6x DBOS: the
+  target is met in one of the two runs of the current code. What moved the last runs, each measured in an
   alternating A/B of 12 W2 runs per side: better-sqlite3's savepoint wrapper built once instead of per write
   (median about 1,440 to 1,670 workflows/s), then history and activity rows keyed by a small instance number
   instead of the instance's id (about 1,760 to 2,190): random ids scattered each step's index inserts over many
@@ -238,9 +240,9 @@ const ANALYSIS = `
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the six runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x and 3.1x, so in two runs of six (this
-  file's run is the last). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the seven runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x, 3.4x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x and 2.6x, so in two runs of
+  seven (this file's run is the sixth, the W1/W2 run in bench/results/w1-w2.json the seventh). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
