@@ -6,7 +6,8 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { CronTrigger, parseSchedule, tickStamp } from "../../src/components/bindings/cron.js";
 import { InstanceIdTemplate } from "../../src/components/template.js";
 import { silentLogger } from "../../src/engine/logger.js";
-import { eventually, outcomeCounter, startHarness, type TriggerHarness } from "./harness.js";
+import { eventually } from "../eventually.js";
+import { outcomeCounter, startHarness, type TriggerHarness } from "./harness.js";
 
 let h: TriggerHarness;
 beforeEach(async () => {

@@ -16,6 +16,7 @@ import type { InstanceState } from "../../src/core/instance.js";
 import type { Logger } from "../../src/engine/logger.js";
 import type { WorkflowService } from "../../src/engine/service.js";
 import { type WorkflowContext, WorkflowRuntime } from "../../src/index.js";
+import { eventually } from "../eventually.js";
 
 /** Returns its input: shows what input a trigger gave. */
 export function* echo(_: WorkflowContext, input: unknown) {
@@ -97,27 +98,6 @@ export async function startHarness(): Promise<TriggerHarness> {
     },
   };
   return harness;
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 20_000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /**

@@ -4,10 +4,10 @@
 import { AckPolicy, connect, type NatsConnection } from "nats";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
+import { eventually } from "../eventually.js";
 import {
   componentYaml,
   echoSubscriptionYaml,
-  eventually,
   expectEachStartedOnce,
   type LocalService,
   outcomeCounter,

@@ -5,10 +5,10 @@
 import mqtt from "mqtt";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
+import { eventually } from "../eventually.js";
 import {
   componentYaml,
   echoSubscriptionYaml,
-  eventually,
   expectEachStartedOnce,
   type LocalService,
   outcomeCounter,

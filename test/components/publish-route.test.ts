@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createHttpApp } from "../../src/api/http/app.js";
 import { TRIGGER_METADATA } from "../../src/components/dispatch.js";
 import { publishRoutes } from "../../src/components/publish-route.js";
-import { eventually, startHarness, type TriggerHarness } from "./harness.js";
+import { eventually } from "../eventually.js";
+import { startHarness, type TriggerHarness } from "./harness.js";
 
 const resources = {
   "bus.yaml": `

@@ -7,10 +7,10 @@ import { promisify } from "node:util";
 import { type Channel, connect } from "amqplib";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
+import { eventually } from "../eventually.js";
 import {
   componentYaml,
   echoSubscriptionYaml,
-  eventually,
   expectEachStartedOnce,
   outcomeCounter,
   publishThroughRestart,

@@ -6,10 +6,10 @@ import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { encodeEvent } from "../../src/components/cloud-event.js";
+import { eventually } from "../eventually.js";
 import {
   componentYaml,
   echoSubscriptionYaml,
-  eventually,
   outcomeCounter,
   serviceAvailable,
   startHarness,

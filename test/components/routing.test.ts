@@ -8,7 +8,8 @@ import type { OutgoingMessage } from "../../src/components/brokers/broker.js";
 import { encodeEvent } from "../../src/components/cloud-event.js";
 import { TRIGGER_METADATA } from "../../src/components/dispatch.js";
 import type { TriggerManager } from "../../src/components/triggers.js";
-import { eventually, startHarness, type TriggerHarness } from "./harness.js";
+import { eventually } from "../eventually.js";
+import { startHarness, type TriggerHarness } from "./harness.js";
 
 let h: TriggerHarness;
 beforeEach(async () => {

@@ -10,7 +10,8 @@ import { join, resolve } from "node:path";
 import { connect } from "nats";
 import { afterAll, describe, expect, test } from "vitest";
 import { launch } from "../cli/process.js";
-import { eventually, serviceAvailable, uniqueName } from "./harness.js";
+import { eventually } from "../eventually.js";
+import { serviceAvailable, uniqueName } from "./harness.js";
 
 const APP = resolve(import.meta.dirname, "fixtures/trigger-app.mjs");
 const available = await serviceAvailable("NATS JetStream", 4222);

@@ -13,6 +13,7 @@ import { applyTurn } from "../../src/core/apply.js";
 import type { InboxEvent, TaskCompleted } from "../../src/core/history.js";
 import type { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../../src/store/store.js";
+import { eventually } from "../eventually.js";
 import { testPostgresUrl } from "./database.js";
 import { schemaNodes } from "./nodes.js";
 
@@ -44,21 +45,15 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
     result,
   });
   const raised: InboxEvent = { type: "EventRaised", eventId: -1, timestamp: Date.now(), name: "go" };
-  const turnOf = async (store: PostgresStore, ms = 10_000): Promise<WorkflowWorkItem> => {
-    for (const until = Date.now() + ms; Date.now() < until; ) {
-      const item = await store.nextWorkflowWorkItem(Date.now());
-      if (item) return item;
-      await sleep(20);
-    }
-    throw new Error(`no turn within ${ms} ms`);
-  };
-  const activityOf = async (store: PostgresStore, ms = 10_000): Promise<ActivityWorkItem> => {
-    for (const until = Date.now() + ms; Date.now() < until; ) {
-      const item = await store.nextActivityWorkItem(Date.now());
-      if (item) return item;
-      await sleep(20);
-    }
-    throw new Error(`no activity within ${ms} ms`);
+  const turnOf = (store: PostgresStore): Promise<WorkflowWorkItem> =>
+    eventually(() => store.nextWorkflowWorkItem(Date.now()), 10_000, "a turn");
+  const activityOf = (store: PostgresStore): Promise<ActivityWorkItem> =>
+    eventually(() => store.nextActivityWorkItem(Date.now()), 10_000, "an activity");
+  /** Starts `instanceId` on `store`, whose first turn schedules activity 0; returns that activity, leased there. */
+  const startedWithActivity = async (store: PostgresStore, instanceId: string): Promise<ActivityWorkItem> => {
+    await create(store, instanceId);
+    await complete(store, await turnOf(store), [schedule(0)]);
+    return activityOf(store);
   };
   const sql = async <R extends pg.QueryResultRow>(text: string): Promise<R[]> => {
     const client = new pg.Client({ connectionString: url, options: `-c search_path=${nodes.schema}` });
@@ -100,9 +95,7 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
 
   test("a second run of the same activity finishing while the first result waits is dropped", async () => {
     const a = await node();
-    await create(a, "twice");
-    await complete(a, await turnOf(a), [schedule(0)]);
-    const activity = await activityOf(a);
+    const activity = await startedWithActivity(a, "twice");
     await a.completeActivityWorkItem(activity, done(0, '"first"'));
     const next = await turnOf(a);
     await a.completeActivityWorkItem(activity, done(0, '"second"'));
@@ -113,9 +106,7 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
 
   test("a local turn onto an instance another node advanced is refused; its result arrives through the inbox", async () => {
     const [a, b] = [await node(), await node()];
-    await create(a, "raced");
-    await complete(a, await turnOf(a), [schedule(0)]);
-    const activity = await activityOf(a);
+    const activity = await startedWithActivity(a, "raced");
     // Another node runs a turn of the instance (an event came) while the activity runs here.
     await b.addEvent("raced", raised, Date.now());
     const other = await turnOf(b);
@@ -133,9 +124,7 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
 
   test("a local turn is refused while another node holds the instance's lease, and the claimed turn runs after it", async () => {
     const [a, b] = [await node(), await node()];
-    await create(a, "leased");
-    await complete(a, await turnOf(a), [schedule(0)]);
-    const activity = await activityOf(a);
+    const activity = await startedWithActivity(a, "leased");
     await b.addEvent("leased", raised, Date.now());
     const held = await turnOf(b);
     await a.completeActivityWorkItem(activity, done(0, '"r"'));
@@ -170,9 +159,7 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
 
   test("a node that stops cleanly hands the results it holds to the inbox, so no activity runs again", async () => {
     const [a, b] = [await node(), await node()];
-    await create(a, "handed");
-    await complete(a, await turnOf(a), [schedule(0)]);
-    await a.completeActivityWorkItem(await activityOf(a), done(0, '"kept"'));
+    await a.completeActivityWorkItem(await startedWithActivity(a, "handed"), done(0, '"kept"'));
     await a.close();
     const turn = await turnOf(b);
     expect(turn.newEvents).toMatchObject([{ type: "TaskCompleted", result: '"kept"' }]);
@@ -203,7 +190,3 @@ describe.skipIf(!url)("local turns on the PostgreSQL store", () => {
     expect(Math.min(...taken)).toBe(16);
   });
 });
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
