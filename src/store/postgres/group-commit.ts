@@ -11,7 +11,7 @@ import type { ActivityWorkItem } from "../store.js";
 import { encodeNotices } from "./notifications.js";
 import * as sql from "./queries.js";
 import {
-  type ActivityReceipt,
+  activityRowId,
   type LockedRow,
   type OpResult,
   type TurnReceipt,
@@ -171,11 +171,9 @@ export class GroupCommit {
       }
     }
     const activityIds = ops.flatMap((op) => {
-      if (op.kind === "activity") return [(op.item.receipt as ActivityReceipt).id];
+      if (op.kind === "activity") return [activityRowId(op.item)];
       if (op.kind === "turn") {
-        return ((op.item.receipt as TurnReceipt).local ?? []).map(
-          (r) => (r.item.receipt as ActivityReceipt).id,
-        );
+        return ((op.item.receipt as TurnReceipt).local ?? []).map((r) => activityRowId(r.item));
       }
       return [];
     });

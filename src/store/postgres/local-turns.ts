@@ -13,11 +13,7 @@ import type { TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState } from "../../core/instance.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
-import type { ActivityReceipt, TurnReceipt } from "./write-plan.js";
-
-function activityRow(item: ActivityWorkItem): number {
-  return (item.receipt as ActivityReceipt).id;
-}
+import { activityRowId, type TurnReceipt } from "./write-plan.js";
 
 export interface LocalResult {
   item: ActivityWorkItem;
@@ -71,7 +67,7 @@ export class LocalTurns {
   /** Keeps a result for the instance's next local turn; false if this node does not know the instance's state. */
   offer(item: ActivityWorkItem, event: TaskCompleted | TaskFailed): { kept: boolean; ready: boolean } {
     const { instanceId, executionId } = item.task;
-    const rowId = activityRow(item);
+    const rowId = activityRowId(item);
     if (this.#held.has(rowId)) return { kept: true, ready: false };
     const known = this.#known.get(instanceId);
     if (!known || known.state.executionId !== executionId) return { kept: false, ready: false };
@@ -148,7 +144,7 @@ export class LocalTurns {
   }
 
   #release(results: readonly LocalResult[]): void {
-    for (const r of results) this.#held.delete(activityRow(r.item));
+    for (const r of results) this.#held.delete(activityRowId(r.item));
   }
 
   #evictOne(): void {

@@ -39,7 +39,13 @@ import {
   pgTypes,
   toInstanceState,
 } from "./rows.js";
-import type { ActivityReceipt, TurnReceipt, WriteOp, WritePlan } from "./write-plan.js";
+import {
+  type ActivityReceipt,
+  activityRowId,
+  type TurnReceipt,
+  type WriteOp,
+  type WritePlan,
+} from "./write-plan.js";
 
 export interface PostgresStoreOptions {
   /** A PostgreSQL connection URL: postgres://user:password@host:port/database */
@@ -254,7 +260,7 @@ export class PostgresStore implements Store {
     const offered = this.#local.offer(item, result);
     if (offered.ready) this.#emit({ kind: "workflow-ready" });
     if (offered.kept) return;
-    this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
+    this.#keeper.dropActivity(activityRowId(item));
     await this.#write({ kind: "activity", item, result });
   }
 
@@ -505,7 +511,7 @@ export class PostgresStore implements Store {
 
   /** Stops renewing the activity leases of these results (recorded, sent to the inbox, or moot). */
   #dropResults(results: readonly LocalResult[]): void {
-    for (const { item } of results) this.#keeper.dropActivity((item.receipt as ActivityReceipt).id);
+    for (const { item } of results) this.#keeper.dropActivity(activityRowId(item));
   }
 
   #settled(instanceId: string, results: readonly LocalResult[] = []): void {

@@ -1,7 +1,8 @@
 /**
  * Every SQL statement the PostgreSQL store runs, as a named builder returning `{ name, text, values }`. Values are
  * always parameters; bulk writes take JSON parameters unpacked by `json_to_recordset` (one per table, so each is
- * parsed once), so a whole batch of turns is one statement (one round trip) however many rows it writes. Named statements are prepared once per connection.
+ * parsed once), so a whole batch of turns is one statement (one round trip) however many rows it writes. Named
+ * statements are prepared once per connection.
  * Tables are unqualified: each connection's search_path is the store's schema.
  *
  * Invariant that keeps `next_visible_at` right without triggers: a transaction inserts or deletes an instance's

@@ -36,6 +36,11 @@ export interface ActivityReceipt {
   token: string;
 }
 
+/** The row of the activity a work item runs. */
+export function activityRowId(item: ActivityWorkItem): number {
+  return (item.receipt as ActivityReceipt).id;
+}
+
 export type WriteOp =
   | { kind: "create"; request: StartRequest }
   | { kind: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
@@ -184,7 +189,9 @@ export class WritePlan {
   }
 
   /** Activities this batch schedules for any node to claim (the others it leased to this node). */
-  sharedActivityCount = 0;
+  get sharedActivityCount(): number {
+    return this.#activities.length - this.#leased.size;
+  }
 
   /** The work items of the activities this batch leased to this node, from the leases `applyBatch` returned. */
   leasedActivities(returned: readonly { id: number; token: string }[]): ActivityWorkItem[] {
@@ -344,9 +351,7 @@ export class WritePlan {
     mustWait: boolean,
   ): WeftError | undefined {
     const row = this.#rows.get(item.instanceId);
-    const found = results.filter((r) =>
-      this.#finishedActivities.delete((r.item.receipt as ActivityReceipt).id),
-    );
+    const found = results.filter((r) => this.#finishedActivities.delete(activityRowId(r.item)));
     const current =
       !mustWait &&
       row !== undefined &&
@@ -405,7 +410,6 @@ export class WritePlan {
       };
       this.#activities.push(row);
       if (leased) this.#leased.set(row.lease_token!, row);
-      else this.sharedActivityCount += 1;
     }
     for (const child of work.childStarts) {
       const started = this.#create(child);
