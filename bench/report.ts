@@ -217,7 +217,8 @@ const ANALYSIS = `
   What would reach the target: workers in several processes (the sidecar spreads items over every connected
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Met against DBOS; against Restate not reliably (9.3x in this file's run). The
+- **W2 >= 10x the peers in process.** Met against DBOS in this file's run and the ones before it, but not in the
+  first of the two later runs described below; against Restate not reliably (9.3x in this file's run). The
   peers' figures move with the machine as much as Weft's (Restate's W2 from 127 to 207 workflows/s across runs), so
   only same-run ratios count. Runs with peers so far, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x and 9.3x
   Restate; 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x and 24.6x DBOS (the 6.9x/14.6x run measured a variant with the
@@ -233,16 +234,28 @@ const ANALYSIS = `
   instance numbers, a CPU profile of W2 (\`node --cpu-prof\`) put about 25% of the process's time in
   better-sqlite3's COMMIT (writing the WAL, its fsync and the occasional checkpoint, all on the event loop's
   thread), about 20% in the store's statements, 8% in garbage collection, and little in the engine and the replay.
-  What would reach 10x Restate in every run: a writer thread that owns the database, so the statements and the
-  commit use the second core while the engine uses the first (the reads inside a write, such as a start's
-  conflict check, then need their answers from memory or a round trip).
+  Later, on a slower and noisier machine (one fsync 0.38 ms against 0.24 in the earlier runs, and a fixed CPU loop
+  that took anywhere from 350 to 510 ms within the hour), two W2-only runs with peers of the same code gave 551
+  and 1,009 workflows/s against Restate's 126 and 120 (4.4x and 8.4x) and DBOS's 63.6 and 78.7 (8.7x and 12.8x);
+  bench/results/w2-2026-11-23T1724.json and T1730.json. A CPU profile there put 21% of the time in COMMIT and 20% in the store's statements; the history
+  insert alone (JSON of about 320 bytes per turn, then the row) took about 15 us of a step's 100. A writer thread
+  that owns the database was then built and measured (branch \`writer-thread\`, not merged): the main thread keeps
+  leases, cached rows and the activity row ids it assigns, the thread runs the statements and commits. It ran W2
+  at 499 to 732 workflows/s (medians of 3, six tries while tuning it) against 972 and 1,111 for the store on main
+  with the same script earlier in the same hour (not interleaved, so only a rough comparison): the main thread sat about
+  40% idle, because each workflow still waits on the thread for its start (the conflict check), its first inbox
+  read and its final acknowledgement, and a turn's durable acknowledgement took 8.8 ms p50 (replies are read only
+  between the engine's batches of work), so commits carried about 10 writes instead of 40. To pay, the main side
+  would also have to answer those reads from memory (an inbox mirror, known instance ids) and read replies more
+  often; that is the open road to 10x Restate in every run.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the seven runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x, 3.4x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x and 2.6x, so in two runs of
-  seven (this file's run is the sixth, the W1/W2 run in bench/results/w1-w2.json the seventh). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the eight runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x, 3.4x, 3.5x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x and 2.7x, so in two runs
+  of eight (this file's run is the sixth, the W1/W2 run in bench/results/w1-w2.json the seventh, the run in
+  bench/results/w2-2026-11-23T1730.json the eighth: 279 and 215 workflows/s against DBOS's 78.7). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
