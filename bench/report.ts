@@ -207,7 +207,8 @@ const ANALYSIS = `
 ## Where the unmet targets stand, and why
 
 - **gRPC W2 >= 2x Restate.** The gRPC rows of W2 give the CPU each process spends per work item (a turn or an
-  activity): the app process running @dapr/dapr's worker and client 0.4-0.75 ms in the runs so far (it decodes
+  activity): the app process running @dapr/dapr's worker and client 0.4-0.75 ms in the runs so far (0.68 ms in
+  this file's, where gRPC W2 was 51 workflows/s) (it decodes
   each turn's full history with google-protobuf and replays it), \`weft run\` 0.3-0.6 ms. A 10-step workflow is 21
   items, so one Node process running the SDK completes at most about 1 / (0.4 ms x 21), some 120 workflows/s on
   the fastest run, whatever the sidecar does, against the 400-plus that 2x Restate needs; on this 2-core machine
@@ -217,45 +218,42 @@ const ANALYSIS = `
   What would reach the target: workers in several processes (the sidecar spreads items over every connected
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Met against DBOS in this file's run and the ones before it, but not in the
-  first of the two later runs described below; against Restate not reliably (9.3x in this file's run). The
-  peers' figures move with the machine as much as Weft's (Restate's W2 from 127 to 207 workflows/s across runs), so
-  only same-run ratios count. Runs with peers so far, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x and 9.3x
-  Restate; 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x and 24.6x DBOS (the 6.9x/14.6x run measured a variant with the
-  asynchronous flush described below, which was then dropped). A W1/W2-only run on the same code as this file's,
-  saved in bench/results/w1-w2.json, gave 14.5x Restate (2,164 against 149 workflows/s) and 28.6x DBOS: the
-  target is met in one of the two runs of the current code. What moved the last runs, each measured in an
-  alternating A/B of 12 W2 runs per side: better-sqlite3's savepoint wrapper built once instead of per write
-  (median about 1,440 to 1,670 workflows/s), then history and activity rows keyed by a small instance number
-  instead of the instance's id (about 1,760 to 2,190): random ids scattered each step's index inserts over many
-  pages, and a 50-step commit wrote about 63 pages in a microbenchmark of W2's statements, 18 after. A third try at
-  flushing the WAL with an asynchronous fdatasync (SQLite at \`synchronous=NORMAL\`, acknowledgements after the
-  flush) measured about 1,400 against 1,670 for the same code without it, and was dropped again. Before the
-  instance numbers, a CPU profile of W2 (\`node --cpu-prof\`) put about 25% of the process's time in
-  better-sqlite3's COMMIT (writing the WAL, its fsync and the occasional checkpoint, all on the event loop's
-  thread), about 20% in the store's statements, 8% in garbage collection, and little in the engine and the replay.
-  Later, on a slower and noisier machine (one fsync 0.38 ms against 0.24 in the earlier runs, and a fixed CPU loop
-  that took anywhere from 350 to 510 ms within the hour), two W2-only runs with peers of the same code gave 551
-  and 1,009 workflows/s against Restate's 126 and 120 (4.4x and 8.4x) and DBOS's 63.6 and 78.7 (8.7x and 12.8x);
-  bench/results/w2-2026-11-23T1724.json and T1730.json. A CPU profile there put 21% of the time in COMMIT and 20% in the store's statements; the history
-  insert alone (JSON of about 320 bytes per turn, then the row) took about 15 us of a step's 100. A writer thread
-  that owns the database was then built and measured (branch \`writer-thread\`, not merged): the main thread keeps
-  leases, cached rows and the activity row ids it assigns, the thread runs the statements and commits. It ran W2
-  at 499 to 732 workflows/s (medians of 3, six tries while tuning it) against 972 and 1,111 for the store on main
-  with the same script earlier in the same hour (not interleaved, so only a rough comparison): the main thread sat about
-  40% idle, because each workflow still waits on the thread for its start (the conflict check), its first inbox
-  read and its final acknowledgement, and a turn's durable acknowledgement took 8.8 ms p50 (replies are read only
-  between the engine's batches of work), so commits carried about 10 writes instead of 40. To pay, the main side
-  would also have to answer those reads from memory (an inbox mirror, known instance ids) and read replies more
-  often; that is the open road to 10x Restate in every run.
+- **W2 >= 10x the peers in process.** Met against DBOS in this file's run (22.8x) and every earlier one but one;
+  against Restate not met here (8.6x: 1,378 against 159 workflows/s). The peers' figures move with the machine as
+  much as Weft's (Restate's W2 from 120 to 207 workflows/s across runs), so only same-run ratios count. Runs with
+  peers, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x (bench/results/w1-w2.json), then on a
+  slower and noisier machine 4.4x and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json) and this
+  file's 8.6x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x, 28.6x, 8.7x, 12.8x and
+  22.8x. On that machine one fsync took 0.38 ms (0.24 before) and a fixed CPU loop anywhere from 350 to 510 ms
+  within one hour.
+  This file's run is the first with the SQLite store's writer thread (src/store/sqlite/writer-thread.ts): the
+  statements and COMMITs run on a second thread that owns the database, while the engine's thread keeps leases,
+  the instance rows it last wrote, a mirror of the inbox rows the thread reports, and the activity row ids it
+  assigns itself, so a step (turn, activity, result, next turn) never waits for the thread; only a start (its
+  conflict check) and acknowledgements do. Before it, a CPU profile of W2 put 21% of the engine thread's time in
+  better-sqlite3's COMMIT (the WAL write and its fsync) and 20% in the statements. In an A/B that alternated
+  processes (5 pairs, each a median of 3 W2 runs of the same script), the store before the thread gave 948, 692,
+  656, 959 and 991 workflows/s, with the thread 1,030, 1,020, 1,024, 1,169 and 1,357. A first version of the thread
+  that read each new instance's inbox back from the thread, and sent each batch as a structured clone, was slower
+  than the store before it (499 to 732): the engine thread sat 40% idle waiting on round trips. Mirroring the inbox,
+  sending a batch as one JSON text, and reading rows for evicted instances in batches of 64 (W5's complete-all went
+  from 9.6 s to 2.3 s with that) made the difference. What is left on the engine thread, by the same profile: the
+  JSON of each batch (about 880 bytes per turn, 7-10%), garbage collection (9%), and the engine and replay; it is
+  idle about 15% of the time, waiting on starts and acknowledgements. What would reach 10x Restate on this machine:
+  starts that skip the round trip when the id is known to be new, and smaller turn records.
+  Earlier steps, each measured in an alternating A/B of 12 W2 runs per side on the first machine: better-sqlite3's
+  savepoint wrapper built once instead of per write (median about 1,440 to 1,670 workflows/s), then history and
+  activity rows keyed by a small instance number instead of the instance's id (about 1,760 to 2,190). Three tries at
+  flushing the WAL with an asynchronous fdatasync from the engine's thread did not pay and were dropped.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the eight runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x, 3.4x, 3.5x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x and 2.7x, so in two runs
-  of eight (this file's run is the sixth, the W1/W2 run in bench/results/w1-w2.json the seventh, the run in
-  bench/results/w2-2026-11-23T1730.json the eighth: 279 and 215 workflows/s against DBOS's 78.7). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the nine runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x and 3.1x,
+  so in three runs of nine (the W1/W2 run in bench/results/w1-w2.json is the seventh, the run in
+  bench/results/w2-2026-11-23T1730.json the eighth, this file's the ninth: 275 and 187 workflows/s against DBOS's
+  60.4). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch

@@ -9,8 +9,10 @@ function open(options: { maxWrites?: number } = {}) {
   db = new Database(":memory:");
   db.exec("CREATE TABLE t (v TEXT UNIQUE)");
   const statement = db.prepare("INSERT INTO t (v) VALUES (?)");
+  let commits = 0;
   return {
-    commits: new GroupCommit(db, options),
+    group: new GroupCommit(db, { ...options, onCommit: () => commits++ }),
+    commits: () => commits,
     insert: (v: string) => () => {
       statement.run(v);
     },
@@ -18,48 +20,42 @@ function open(options: { maxWrites?: number } = {}) {
   };
 }
 
-test("writes of one turn of the event loop share one COMMIT, and are acknowledged after it", async () => {
-  const { commits, insert, rows } = open();
-  const acknowledged: string[] = [];
-  const writes = ["a", "b", "c"].map((v) => commits.write(insert(v)).then(() => acknowledged.push(v)));
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+test("writes of one turn of the event loop share one COMMIT, reported after it", async () => {
+  const { group, commits, insert, rows } = open();
+  for (const v of ["a", "b", "c"]) group.apply(insert(v));
   expect(db.inTransaction).toBe(true);
   expect(rows()).toEqual(["a", "b", "c"]);
   await Promise.resolve();
-  expect(acknowledged).toEqual([]);
-  await Promise.all(writes);
+  expect(commits()).toBe(0);
+  await nextTurn();
   expect(db.inTransaction).toBe(false);
-  expect(commits.stats).toEqual({ commits: 1, writes: 3 });
+  expect(commits()).toBe(1);
+  expect(group.stats).toEqual({ commits: 1, writes: 3 });
 });
 
 test("a failing write undoes only itself", async () => {
-  const { commits, insert, rows } = open();
-  const good = commits.write(insert("a"));
-  const bad = commits.write(() => {
-    insert("b")();
-    insert("a")();
-  });
-  await expect(bad).rejects.toThrow(/UNIQUE/);
-  await good;
+  const { group, insert, rows } = open();
+  group.apply(insert("a"));
+  expect(() =>
+    group.apply(() => {
+      insert("b")();
+      insert("a")();
+    }),
+  ).toThrow(/UNIQUE/);
+  await nextTurn();
   expect(rows()).toEqual(["a"]);
+  expect(group.stats).toEqual({ commits: 1, writes: 1 });
 });
 
-test("a full batch commits at once, without waiting for the event loop", async () => {
-  const { commits, insert } = open({ maxWrites: 2 });
-  void commits.write(insert("a"));
+test("a full batch commits when the caller asks, without waiting for the event loop", () => {
+  const { group, commits, insert } = open({ maxWrites: 2 });
+  group.apply(insert("a"));
+  group.commitIfDue();
   expect(db.inTransaction).toBe(true);
-  await Promise.all([commits.write(insert("b"))]);
-  expect(commits.stats.commits).toBe(1);
-});
-
-test("afterCommit and durable() wait for the open batch, and run at once when nothing is pending", async () => {
-  const { commits, insert } = open();
-  const seen: string[] = [];
-  commits.afterCommit(() => seen.push("idle"));
-  expect(seen).toEqual(["idle"]);
-  void commits.write(insert("a"));
-  commits.afterCommit(() => seen.push("after"));
-  const durable = commits.durable().then(() => seen.push("durable"));
-  expect(seen).toEqual(["idle"]);
-  await durable;
-  expect(seen).toEqual(["idle", "after", "durable"]);
+  group.apply(insert("b"));
+  group.commitIfDue();
+  expect(db.inTransaction).toBe(false);
+  expect(commits()).toBe(1);
 });

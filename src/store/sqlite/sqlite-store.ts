@@ -1,10 +1,12 @@
 /**
- * The embedded default store: one SQLite file in WAL mode with durable (FULL) commits, owned by one process.
- * Writes share commits (group-commit.ts); which instances and activities have work is kept in memory
- * (ready-index.ts) and rebuilt from the tables at open, so idle engines never poll.
+ * The embedded default store: one SQLite file in WAL mode with durable (FULL) commits, owned by one process. A
+ * writer thread (writer-thread.ts) owns the database and shares commits between writes; this side keeps in memory
+ * which instances and activities have work (ready-index.ts, rebuilt from the tables at open, so idle engines
+ * never poll), the rows it last wrote, and the ids of the activity rows it schedules. So the hot path (a turn,
+ * its activities, their results) never waits for the disk or the thread, and nothing is acknowledged before it is
+ * durable.
  */
-import Database from "better-sqlite3";
-import type { TurnOutcome } from "../../core/apply.js";
+import type { ActivityTask, TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
@@ -20,140 +22,159 @@ import type {
   StoreEvent,
   WorkflowWorkItem,
 } from "../store.js";
-import { GroupCommit } from "./group-commit.js";
-import { LocalResults } from "./local-results.js";
-import { type InstanceRow, toInstanceState } from "./rows.js";
-import { migrate } from "./schema.js";
-import { type ActivityRow, prepareStatements, type Statements } from "./statements.js";
-import { SqliteWriter, type TurnReceipt } from "./writer.js";
+import { InboxMirror } from "./inbox-mirror.js";
+import { type LocalResult, LocalResults } from "./local-results.js";
+import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
+import { instanceParams, toInstanceState } from "./rows.js";
+import { ThreadClient } from "./thread-client.js";
 
 export interface SqliteStoreOptions {
   /** A file path, or ":memory:" for tests. */
   path: string;
   /** Writes per transaction before it commits without waiting for the event loop. */
   maxWritesPerCommit?: number;
+  /** Instance rows kept in memory, so a turn is leased without reading its row (default 4,096). */
+  stateCacheSize?: number;
 }
 
-interface InboxRow {
-  id: number;
-  execution_id: string | null;
-  event: string;
+/** What a leased turn consumes (inbox rows, activity results handed over in memory), and its instance's number. */
+interface TurnReceipt {
+  instanceNo: number;
+  inboxIds: number[];
+  local: LocalResult[];
 }
-
-/** An instance row with the store's own key. */
-type NumberedRow = InstanceRow & { instance_no: number };
 
 interface ActivityReceipt {
   rowId: number;
 }
 
+/** Enough for every instance of a busy engine's working set; small next to the executor cache. */
+const STATE_CACHE_SIZE = 4096;
+
+/** Turns leased at once when reads are needed. */
+const LEASE_BATCH = 64;
+
 export class SqliteStore implements Store {
-  readonly #db: Database.Database;
-  readonly #sql: Statements;
-  readonly #commits: GroupCommit;
+  readonly #thread: ThreadClient;
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   readonly #workflows = new ReadyIndex<string>(() => this.#emit({ kind: "workflow-ready" }));
   readonly #activities = new ReadyIndex<number>(() => this.#emit({ kind: "activity-ready" }));
   readonly #local = new LocalResults();
-  readonly #writer: SqliteWriter;
+  readonly #inbox = new InboxMirror();
+  /** Activity tasks this process wrote and nobody leased yet: their lease needs no read. */
+  readonly #tasks = new Map<number, ActivityTask>();
+  /** Recently written instance rows: the hot path leases a turn without reading its row back. */
+  readonly #states = new Map<string, CachedInstance & { seq: number }>();
+  /** Turns leased together with one that needed reads, handed out next. */
+  readonly #prepared: WorkflowWorkItem[] = [];
+  /** Activity row ids are given here, so a turn's activities can run before the thread has written them. */
+  #lastActivityId: number;
+  readonly #stateCacheSize: number;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
-    this.#db = new Database(options.path);
-    this.#db.pragma("journal_mode = WAL");
-    this.#db.pragma("synchronous = FULL");
-    // One process owns the file: a second engine on it would break the in-memory leases.
-    this.#db.pragma("locking_mode = EXCLUSIVE");
-    try {
-      this.#db.exec("BEGIN EXCLUSIVE; COMMIT");
-    } catch (error) {
-      this.#db.close();
-      throw new WeftError("unavailable", `the database ${options.path} is in use by another process`, {
-        cause: error,
-      });
-    }
-    migrate(this.#db);
-    this.#sql = prepareStatements(this.#db);
-    this.#writer = new SqliteWriter({
-      db: this.#db,
-      sql: this.#sql,
-      workflows: this.#workflows,
-      activities: this.#activities,
-      local: this.#local,
-    });
-    this.#commits = new GroupCommit(this.#db, { maxWrites: options.maxWritesPerCommit });
+    this.#thread = new ThreadClient(options.path, { maxWritesPerCommit: options.maxWritesPerCommit });
+    this.#stateCacheSize = options.stateCacheSize ?? STATE_CACHE_SIZE;
+    const { inbox, activities, maxActivityId } = this.#thread.opened;
+    this.#lastActivityId = maxActivityId;
     const now = Date.now();
-    const inbox = this.#sql.inboxReadiness.all() as {
-      instance_id: string;
-      visible_at: number;
-      rows: number;
-    }[];
     for (const row of inbox) {
-      this.#writer.countInbox(row.instance_id, row.rows);
+      this.#inbox.addUnknown(row.instance_id, row.rows);
       this.#workflows.add(row.instance_id, row.visible_at, now);
     }
-    for (const row of this.#sql.activityReadiness.all() as { id: number; visible_at: number }[]) {
-      this.#activities.add(row.id, row.visible_at, now);
-    }
+    for (const row of activities) this.#activities.add(row.id, row.visible_at, now);
   }
 
   /** Commits so far and writes they carried. */
   get commitStats(): { commits: number; writes: number } {
-    return { ...this.#commits.stats };
+    return { ...this.#thread.stats };
   }
 
   createInstance(request: StartRequest): Promise<void> {
-    return this.#commits.write(() => this.#writer.create(request));
+    const activities = this.#activityRows(request.resume?.activities ?? []);
+    return this.#thread.send({ op: "create", request, activities }, (effects, seq) => {
+      this.#follow(effects, seq);
+      this.#dispatch(activities, request.now);
+    });
   }
 
   addEvent(instanceId: string, event: InboxEvent, now: number, options: AddEventOptions = {}): Promise<void> {
-    return this.#commits.write(() => {
-      if (options.dedupKey !== undefined && this.#sql.insertDedupKey.run(options.dedupKey, now).changes === 0)
-        return;
-      const row = this.#sql.getStatus.get(instanceId) as
-        | Pick<InstanceRow, "status" | "execution_id" | "scheduled_start_at">
-        | undefined;
-      if (!row) throw new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
-      if (isTerminalStatus(row.status)) return;
-      const waitsForStart =
-        row.status === "PENDING" &&
-        event.type !== "ExecutionTerminated" &&
-        (row.scheduled_start_at ?? 0) > now;
-      this.#writer.enqueue(instanceId, null, waitsForStart ? row.scheduled_start_at! : now, event, now);
-    });
+    const command = { op: "event", instanceId, event, now, dedupKey: options.dedupKey } as const;
+    return this.#thread.send(command, (effects, seq) => this.#follow(effects, seq));
   }
 
   async nextWorkflowWorkItem(now: number): Promise<WorkflowWorkItem | undefined> {
     this.#assertUsable();
-    for (
-      let instanceId = this.#workflows.take(now);
-      instanceId !== undefined;
-      instanceId = this.#workflows.take(now)
-    ) {
-      const item = this.#commits.failure ? undefined : this.#leaseTurn(instanceId, now);
-      if (item) return item;
+    for (;;) {
+      const prepared = this.#prepared.shift();
+      if (prepared) return prepared;
+      const instanceId = this.#workflows.take(now);
+      if (instanceId === undefined) return undefined;
+      if (this.#states.has(instanceId) && this.#inbox.visible(instanceId, now) !== undefined) {
+        const item = await this.#leaseTurn(instanceId, now);
+        if (item) return item;
+        continue;
+      }
+      // This turn needs reads from the thread: lease more ready turns and read for all of them in one batch,
+      // rather than one round trip per turn (a burst of evicted instances, or a restart).
+      const ids = [instanceId];
+      for (let id = this.#workflows.take(now); id !== undefined; id = this.#workflows.take(now)) {
+        ids.push(id);
+        if (ids.length === LEASE_BATCH) break;
+      }
+      const items = await Promise.all(ids.map((id) => this.#leaseTurn(id, now)));
+      for (const item of items) if (item) this.#prepared.push(item);
     }
-    return undefined;
   }
 
   async loadHistory(instanceId: string): Promise<HistoryEvent[]> {
-    const rows = this.#sql.loadHistory.all(instanceId) as { events: string }[];
-    return rows.flatMap((r) => JSON.parse(r.events) as HistoryEvent[]);
+    const turns = await this.#thread.send({ op: "loadHistory", instanceId });
+    return (turns ?? []).flatMap((events) => JSON.parse(events) as HistoryEvent[]);
   }
 
   completeWorkflowWorkItem(item: WorkflowWorkItem, outcome: TurnOutcome): Promise<void> {
     this.#assertLeased(item.instanceId);
-    const now = outcome.state.updatedAt;
-    const done = this.#commits.write(() => this.#writer.applyOutcome(item, outcome));
-    this.#workflows.release(item.instanceId, false, now);
-    done.catch(() => {
-      // The turn was rolled back: its activity results must reach a later turn.
-      this.#local.restore(item.instanceId, (item.receipt as TurnReceipt).local);
-      this.#workflows.add(item.instanceId, now, now);
-    });
-    const { instanceId, status } = outcome.state;
-    this.#commits.afterCommit(() => this.#emit({ kind: "instance-changed", instanceId, status }));
-    return done;
+    const { state } = outcome;
+    const id = state.instanceId;
+    const now = state.updatedAt;
+    const receipt = item.receipt as TurnReceipt;
+    const seq = outcome.history === "reset" ? 0 : item.historyLength;
+    const length = seq + outcome.newEvents.length;
+    const before = item.state;
+    const touch =
+      outcome.history === "append" &&
+      state.status === before.status &&
+      state.executionId === before.executionId &&
+      state.output === before.output &&
+      state.input === before.input;
+    const terminal = isTerminalStatus(state.status);
+    const activities = this.#activityRows(outcome.activities);
+    const turn: TurnWrite = {
+      instanceNo: receipt.instanceNo,
+      instanceId: id,
+      seq,
+      reset: outcome.history === "reset",
+      events: outcome.newEvents,
+      inboxIds: receipt.inboxIds,
+      consumedActivities: receipt.local.map((r) => r.rowId),
+      row: touch
+        ? { updatedAt: now, customStatus: state.customStatus ?? null, historyLength: length }
+        : instanceParams(state, length),
+      terminal,
+      activities,
+      messages: outcome.messages,
+      childStarts: outcome.childStarts,
+      terminateChildren: outcome.terminateChildren,
+      now,
+    };
+    const done = this.#thread.send({ op: "turn", turn }, (effects, seq) => this.#follow(effects, seq), true);
+    this.#cache({ instanceNo: receipt.instanceNo, state, historyLength: length }, this.#thread.lastSeq);
+    if (terminal) this.#inbox.clear(id);
+    else this.#inbox.remove(id, receipt.inboxIds);
+    this.#local.settle(receipt.local);
+    this.#dispatch(activities, now);
+    this.#workflows.release(id, false, now);
+    return done.then(() => this.#emit({ kind: "instance-changed", instanceId: id, status: state.status }));
   }
 
   async abandonWorkflowWorkItem(item: WorkflowWorkItem, delayMs = 0): Promise<void> {
@@ -164,19 +185,18 @@ export class SqliteStore implements Store {
   async nextActivityWorkItem(now: number): Promise<ActivityWorkItem | undefined> {
     this.#assertUsable();
     for (let rowId = this.#activities.take(now); rowId !== undefined; rowId = this.#activities.take(now)) {
-      const known = this.#writer.tasks.get(rowId);
+      const receipt: ActivityReceipt = { rowId };
+      const known = this.#tasks.get(rowId);
       if (known) {
-        this.#writer.tasks.delete(rowId);
-        return { task: known, dispatchCount: 1, receipt: { rowId } satisfies ActivityReceipt };
+        this.#tasks.delete(rowId);
+        return { task: known, dispatchCount: 1, receipt };
       }
-      const row = this.#sql.getActivity.get(rowId) as ActivityRow | undefined;
+      const row = await this.#thread.send({ op: "getActivity", rowId });
       if (!row) {
         this.#activities.remove(rowId);
         continue;
       }
-      const task = rowToActivityTask(row);
-      const receipt: ActivityReceipt = { rowId };
-      return { task, dispatchCount: row.dispatch_count + 1, receipt };
+      return { task: rowToActivityTask(row), dispatchCount: row.dispatch_count + 1, receipt };
     }
     return undefined;
   }
@@ -195,66 +215,36 @@ export class SqliteStore implements Store {
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs = 0): Promise<void> {
     const { rowId } = item.receipt as ActivityReceipt;
     // The next lease reads the row back, with this delivery counted.
-    this.#commits.write(() => this.#sql.countDispatch.run(rowId)).catch(() => {});
+    this.#thread.send({ op: "countDispatch", rowId }).catch(() => {});
     this.#activities.release(rowId, true, Date.now(), delayMs);
   }
 
   async getInstance(instanceId: string): Promise<InstanceState | undefined> {
-    await this.#commits.durable();
-    const row = this.#sql.getInstance.get(instanceId) as InstanceRow | undefined;
+    // Every write of an instance row passes through the cache: once that write is durable, it is the row.
+    const cached = this.#states.get(instanceId);
+    if (cached) {
+      await this.#thread.durable(cached.seq);
+      if (this.#states.get(instanceId) === cached) return cached.state;
+    }
+    await this.#thread.durable();
+    const row = await this.#thread.send({ op: "getInstance", instanceId });
     return row ? toInstanceState(row) : undefined;
   }
 
   async getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {
-    await this.#commits.durable();
-    if (!this.#sql.getStatus.get(instanceId)) return undefined;
-    return this.loadHistory(instanceId);
+    await this.#thread.durable();
+    const turns = await this.#thread.send({ op: "loadHistory", instanceId });
+    return turns?.flatMap((events) => JSON.parse(events) as HistoryEvent[]);
   }
 
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {
-    await this.#commits.durable();
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.statuses?.length) {
-      where.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
-      params.push(...filter.statuses);
-    }
-    const add = (clause: string, value: string | number) => {
-      where.push(clause);
-      params.push(value);
-    };
-    if (filter.name) add("name = ?", filter.name);
-    if (filter.createdFrom !== undefined) add("created_at >= ?", filter.createdFrom);
-    if (filter.createdTo !== undefined) add("created_at < ?", filter.createdTo);
-    if (filter.after) add("instance_id > ?", filter.after);
-    const sql =
-      `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-      `ORDER BY instance_id LIMIT ${Math.min(Math.max(filter.limit ?? 100, 1), 10_000)}`;
-    return (this.#db.prepare(sql).all(...params) as InstanceRow[]).map(toInstanceState);
+    await this.#thread.durable();
+    return (await this.#thread.send({ op: "list", filter })).map(toInstanceState);
   }
 
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {
-    return this.#commits.write(() => {
-      const row = this.#sql.getStatus.get(instanceId) as Pick<InstanceRow, "status"> | undefined;
-      if (!row) throw new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
-      const doomed = [instanceId];
-      for (let i = 0; options.recursive && i < doomed.length; i++) {
-        for (const child of this.#sql.childrenOf.all(doomed[i]) as { instance_id: string }[]) {
-          doomed.push(child.instance_id);
-        }
-      }
-      for (const id of doomed) {
-        const status = (this.#sql.getStatus.get(id) as Pick<InstanceRow, "status">).status;
-        if (!isTerminalStatus(status)) {
-          throw new WeftError(
-            "failed_precondition",
-            `workflow instance '${id}' is ${status}; only COMPLETED, FAILED or TERMINATED instances can be purged`,
-          );
-        }
-      }
-      for (const id of doomed) this.#writer.delete(id);
-      return doomed.length;
-    });
+    const command = { op: "purge", instanceId, recursive: options.recursive } as const;
+    return this.#thread.send(command, (effects, seq) => this.#follow(effects, seq));
   }
 
   watch(listener: (event: StoreEvent) => void): () => void {
@@ -264,43 +254,49 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (!this.#commits.failure) {
+    if (!this.#thread.failure) {
       // Results no turn consumed yet go to the inbox, so a clean stop never runs an activity twice.
       const pending = this.#local.drain();
-      if (pending.length) this.#commits.write(() => this.#writer.persistLocal(pending)).catch(() => {});
-      this.#commits.commit();
+      if (pending.length) this.#thread.send({ op: "persistLocal", pending }).catch(() => {});
     }
     this.#closed = true;
     this.#workflows.close();
     this.#activities.close();
-    this.#db.close();
+    await this.#thread.close();
   }
 
-  #leaseTurn(instanceId: string, now: number): WorkflowWorkItem | undefined {
-    const cached = this.#writer.cachedInstance(instanceId);
-    const fromDb = cached ? undefined : (this.#sql.getInstance.get(instanceId) as NumberedRow | undefined);
-    const state = cached?.state ?? (fromDb ? toInstanceState(fromDb) : undefined);
-    const historyLength = cached?.historyLength ?? fromDb?.history_length ?? 0;
-    const instanceNo = cached?.instanceNo ?? fromDb?.instance_no ?? 0;
+  async #leaseTurn(instanceId: string, now: number): Promise<WorkflowWorkItem | undefined> {
+    let cached = this.#cachedInstance(instanceId);
+    if (!cached) {
+      const row = await this.#thread.send({ op: "getInstance", instanceId });
+      if (row) {
+        cached = {
+          instanceNo: row.instance_no,
+          state: toInstanceState(row),
+          historyLength: row.history_length,
+        };
+      }
+    }
+    const inbox =
+      this.#inbox.visible(instanceId, now) ?? (await this.#thread.send({ op: "readInbox", instanceId, now }));
     const results = this.#local.take(instanceId);
-    if (!state) {
+    if (!cached) {
       this.#local.settle(results);
       this.#workflows.remove(instanceId);
       return undefined;
     }
+    const { state, historyLength, instanceNo } = cached;
     const terminal = isTerminalStatus(state.status);
     const isStale = (executionId: string | null) =>
       terminal || (executionId !== null && executionId !== state.executionId);
     const inboxIds: number[] = [];
     const newEvents: InboxEvent[] = [];
     const staleRows: number[] = [];
-    if (this.#writer.hasInbox(instanceId)) {
-      for (const r of this.#sql.visibleInbox.all(instanceId, now) as InboxRow[]) {
-        if (isStale(r.execution_id)) staleRows.push(r.id);
-        else {
-          inboxIds.push(r.id);
-          newEvents.push(JSON.parse(r.event));
-        }
+    for (const r of inbox) {
+      if (isStale(r.execution_id)) staleRows.push(r.id);
+      else {
+        inboxIds.push(r.id);
+        newEvents.push(JSON.parse(r.event));
       }
     }
     const local = results.filter((r) => !isStale(r.executionId));
@@ -308,13 +304,10 @@ export class SqliteStore implements Store {
     for (const result of local) newEvents.push(result.event);
     if (staleRows.length || staleResults.length) {
       this.#local.settle(staleResults);
-      const drop = () => {
-        for (const id of staleRows) this.#sql.deleteInboxRow.run(id);
-        for (const r of staleResults) this.#sql.deleteActivity.run(r.rowId);
-        this.#writer.dropTasks(staleResults.map((r) => r.rowId));
-        this.#writer.countInbox(instanceId, -staleRows.length);
-      };
-      this.#commits.write(drop).catch(() => {});
+      const activityIds = staleResults.map((r) => r.rowId);
+      this.#dropTasks(activityIds);
+      this.#inbox.remove(instanceId, staleRows);
+      this.#thread.send({ op: "drop", inboxIds: staleRows, activityIds }).catch(() => {});
     }
     if (newEvents.length === 0) {
       this.#workflows.release(instanceId, false, now);
@@ -322,6 +315,56 @@ export class SqliteStore implements Store {
     }
     const receipt: TurnReceipt = { instanceNo, inboxIds, local };
     return { instanceId, state, historyLength, newEvents, receipt };
+  }
+
+  /** Brings the indexes in step with what a write did on the thread. */
+  #follow(effects: Effects, seq: number): void {
+    const now = Date.now();
+    for (const id of effects.deleted) {
+      this.#inbox.clear(id);
+      this.#states.delete(id);
+    }
+    this.#dropTasks(effects.droppedActivities);
+    for (const created of effects.created) this.#cache(created, seq);
+    // All rows first: announcing work can start a lease at once, which must see every row this write added.
+    for (const { instanceId, row } of effects.enqueued) this.#inbox.add(instanceId, row);
+    for (const { instanceId, row } of effects.enqueued) this.#workflows.add(instanceId, row.visible_at, now);
+  }
+
+  #activityRows(tasks: readonly ActivityTask[]): ActivityRowWrite[] {
+    return tasks.map((task) => ({ rowId: ++this.#lastActivityId, task }));
+  }
+
+  #dispatch(activities: readonly ActivityRowWrite[], now: number): void {
+    for (const { rowId, task } of activities) {
+      this.#tasks.set(rowId, task);
+      this.#activities.add(rowId, now, now);
+    }
+  }
+
+  #dropTasks(rowIds: readonly number[]): void {
+    for (const rowId of rowIds) {
+      this.#tasks.delete(rowId);
+      this.#activities.remove(rowId);
+    }
+  }
+
+  /** The instance's row as last written by this process, if it is still cached. */
+  #cachedInstance(instanceId: string): CachedInstance | undefined {
+    const cached = this.#states.get(instanceId);
+    if (cached) {
+      this.#states.delete(instanceId);
+      this.#states.set(instanceId, cached);
+    }
+    return cached;
+  }
+
+  /** `seq`: the command that wrote it. */
+  #cache(entry: CachedInstance, seq: number): void {
+    const id = entry.state.instanceId;
+    this.#states.delete(id);
+    this.#states.set(id, { ...entry, seq });
+    if (this.#states.size > this.#stateCacheSize) this.#states.delete(this.#states.keys().next().value!);
   }
 
   #assertLeased(instanceId: string): void {
@@ -332,7 +375,7 @@ export class SqliteStore implements Store {
 
   #assertUsable(): void {
     if (this.#closed) throw new WeftError("unavailable", "the store is closed");
-    if (this.#commits.failure) throw new WeftError("unavailable", "the store stopped after a failed commit");
+    if (this.#thread.failure) throw this.#thread.failure;
   }
 
   #emit(event: StoreEvent): void {

@@ -1,6 +1,5 @@
 /** Every SQL statement the SQLite store runs, prepared once. Values are always bound parameters. */
 import type Database from "better-sqlite3";
-import type { ActivityTaskColumns } from "../rows.js";
 
 /** The instance columns that hold domain values (instance_no is the store's own key). */
 const INSTANCE_COLUMNS =
@@ -39,8 +38,8 @@ const SQL = {
     "SELECT instance_id, MIN(visible_at) AS visible_at, COUNT(*) AS rows FROM inbox GROUP BY instance_id",
 
   insertActivity:
-    "INSERT INTO activities (instance_no, execution_id, task_id, name, input, task_execution_id, visible_at) " +
-    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+    "INSERT INTO activities (id, instance_no, execution_id, task_id, name, input, task_execution_id, visible_at) " +
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
   getActivity:
     "SELECT a.id, i.instance_id, a.execution_id, a.task_id, a.name, a.input, a.task_execution_id, a.dispatch_count " +
     "FROM activities a JOIN instances i USING (instance_no) WHERE a.id = ?",
@@ -49,15 +48,11 @@ const SQL = {
   deleteActivities: `DELETE FROM activities WHERE instance_no = (${NUMBER_OF}) RETURNING id`,
   insertDedupKey: "INSERT OR IGNORE INTO dedup_keys (key, created_at) VALUES (?, ?)",
   activityReadiness: "SELECT id, visible_at FROM activities",
+  maxActivityId: "SELECT COALESCE(MAX(id), 0) AS id FROM activities",
 } as const;
 
 export type Statements = { [K in keyof typeof SQL]: Database.Statement };
 
 export function prepareStatements(db: Database.Database): Statements {
   return Object.fromEntries(Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)])) as Statements;
-}
-
-export interface ActivityRow extends ActivityTaskColumns {
-  id: number;
-  dispatch_count: number;
 }

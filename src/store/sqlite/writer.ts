@@ -1,10 +1,11 @@
 /**
- * The writes of the SQLite store. Each runs synchronously inside a group-commit write (group-commit.ts), so it
- * either happens whole or not at all; it also keeps the in-memory indexes (which instances and activities have
- * work) in step with the rows it writes.
+ * The writes of the SQLite store, run on its writer thread. Each runs synchronously inside a group-commit write
+ * (group-commit.ts), so it either happens whole or not at all, and reports what the main thread's indexes must
+ * follow (protocol.ts `Effects`).
  */
 import type Database from "better-sqlite3";
-import type { ActivityTask, OutboxMessage, TurnOutcome } from "../../core/apply.js";
+import type { OutboxMessage } from "../../core/apply.js";
+import { WeftError } from "../../core/errors.js";
 import type { InboxEvent } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import {
@@ -15,194 +16,182 @@ import {
   startEvent,
 } from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
-import type { ReadyIndex } from "../ready-index.js";
-import type { WorkflowWorkItem } from "../store.js";
-import type { LocalResult, LocalResults } from "./local-results.js";
+import type { LocalResult } from "./local-results.js";
+import type { ActivityRowWrite, Effects, TurnWrite } from "./protocol.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
 import type { Statements } from "./statements.js";
 
-/** What a leased turn consumes (inbox rows, activity results handed over in memory), and its instance's number. */
-export interface TurnReceipt {
-  instanceNo: number;
-  inboxIds: number[];
-  local: LocalResult[];
-}
-
-export interface CachedInstance {
-  instanceNo: number;
-  state: InstanceState;
-  historyLength: number;
-}
-
-/** Enough for every instance of a busy engine's working set; small next to the executor cache. */
-const STATE_CACHE_SIZE = 4096;
-
-export interface SqliteWriterParts {
-  db: Database.Database;
-  sql: Statements;
-  workflows: ReadyIndex<string>;
-  activities: ReadyIndex<number>;
-  local: LocalResults;
-}
+type Status = Pick<InstanceRow, "status" | "execution_id" | "scheduled_start_at">;
 
 export class SqliteWriter {
   readonly #db: Database.Database;
   readonly #sql: Statements;
-  readonly #workflows: ReadyIndex<string>;
-  readonly #activities: ReadyIndex<number>;
-  readonly #local: LocalResults;
-  /** Inbox rows per instance (an upper bound): a turn made only of local results skips the inbox query. */
-  readonly #inboxRows = new Map<string, number>();
-  /** Activity tasks this process wrote and nobody leased yet: their lease needs no read. */
-  readonly tasks = new Map<number, ActivityTask>();
-  /** Recently written instance rows: the hot path leases a turn without reading its row back. */
-  readonly #states = new Map<string, CachedInstance>();
+  #effects: Effects = noEffects();
 
-  constructor(parts: SqliteWriterParts) {
-    this.#db = parts.db;
-    this.#sql = parts.sql;
-    this.#workflows = parts.workflows;
-    this.#activities = parts.activities;
-    this.#local = parts.local;
+  constructor(db: Database.Database, sql: Statements) {
+    this.#db = db;
+    this.#sql = sql;
   }
 
-  /** The instance's row as last written by this process, if it is still cached. */
-  cachedInstance(instanceId: string): CachedInstance | undefined {
-    const cached = this.#states.get(instanceId);
-    if (cached) {
-      this.#states.delete(instanceId);
-      this.#states.set(instanceId, cached);
-    }
-    return cached;
+  /** Runs one write and returns its effects. */
+  run(write: () => void): Effects {
+    this.#effects = noEffects();
+    write();
+    return this.#effects;
   }
 
-  #cache(instanceNo: number, state: InstanceState, historyLength: number): void {
-    this.#states.delete(state.instanceId);
-    this.#states.set(state.instanceId, { instanceNo, state, historyLength });
-    if (this.#states.size > STATE_CACHE_SIZE) this.#states.delete(this.#states.keys().next().value!);
-  }
-
-  /** Forgets activity rows that were deleted. */
-  dropTasks(rowIds: Iterable<number>): void {
-    for (const rowId of rowIds) {
-      this.tasks.delete(rowId);
-      this.#activities.remove(rowId);
-    }
-  }
-
-  hasInbox(instanceId: string): boolean {
-    return (this.#inboxRows.get(instanceId) ?? 0) > 0;
-  }
-
-  create(request: StartRequest): void {
-    const existing = this.#sql.getStatus.get(request.instanceId) as Pick<InstanceRow, "status"> | undefined;
+  create(request: StartRequest, activities: readonly ActivityRowWrite[]): void {
+    const existing = this.#status(request.instanceId);
     const conflict = startConflict(existing?.status, request);
     if (conflict) throw conflict;
     if (existing) this.delete(request.instanceId);
     const state = pendingInstance(request);
     if (request.resume) {
-      this.#resume(state, request.resume, request.now);
+      this.#resume(state, request.resume, activities, request.now);
       return;
     }
-    const instanceNo = Number(this.#sql.insertInstance.run(instanceParams(state, 0)).lastInsertRowid);
-    this.#cache(instanceNo, state, 0);
+    this.#insertInstance(state, 0);
     const { event, visibleAt } = startEvent(request);
-    this.enqueue(request.instanceId, request.executionId, visibleAt, event, request.now);
+    this.enqueue(request.instanceId, request.executionId, visibleAt, event);
   }
 
-  /** Writes results no turn consumed into the inbox, where they survive a restart. */
-  persistLocal(pending: Array<[string, LocalResult[]]>): void {
-    for (const [instanceId, results] of pending) {
-      for (const r of results) {
-        this.tasks.delete(r.rowId);
-        if (this.#sql.deleteActivity.run(r.rowId).changes === 0) continue;
-        this.enqueue(instanceId, r.executionId, r.event.timestamp, r.event, r.event.timestamp);
-      }
-    }
+  event(instanceId: string, event: InboxEvent, now: number, dedupKey: string | undefined): void {
+    if (dedupKey !== undefined && this.#sql.insertDedupKey.run(dedupKey, now).changes === 0) return;
+    const row = this.#status(instanceId);
+    if (!row) throw new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
+    if (isTerminalStatus(row.status)) return;
+    const waitsForStart =
+      row.status === "PENDING" && event.type !== "ExecutionTerminated" && (row.scheduled_start_at ?? 0) > now;
+    this.enqueue(instanceId, null, waitsForStart ? row.scheduled_start_at! : now, event);
   }
 
-  countInbox(instanceId: string, delta: number): void {
-    const count = (this.#inboxRows.get(instanceId) ?? 0) + delta;
-    if (count > 0) this.#inboxRows.set(instanceId, count);
-    else this.#inboxRows.delete(instanceId);
-  }
-
-  applyOutcome(item: WorkflowWorkItem, outcome: TurnOutcome): void {
-    const { state } = outcome;
-    const id = state.instanceId;
-    const now = state.updatedAt;
-    const receipt = item.receipt as TurnReceipt;
-    const { instanceNo } = receipt;
-    let length = item.historyLength;
-    if (outcome.history === "reset") {
-      this.#sql.deleteHistory.run(id);
-      length = 0;
-    }
-    if (outcome.newEvents.length > 0) {
-      this.#sql.insertHistory.run(instanceNo, length, JSON.stringify(outcome.newEvents));
-      length += outcome.newEvents.length;
-    }
-    for (const inboxId of receipt.inboxIds) this.#sql.deleteInboxRow.run(inboxId);
-    for (const result of receipt.local) {
-      this.#sql.deleteActivity.run(result.rowId);
-      this.tasks.delete(result.rowId);
-    }
-    const before = item.state;
-    if (
-      outcome.history === "append" &&
-      state.status === before.status &&
-      state.executionId === before.executionId &&
-      state.output === before.output &&
-      state.input === before.input
-    ) {
-      this.#sql.touchInstance.run(state.updatedAt, state.customStatus ?? null, length, instanceNo);
-    } else {
-      this.#sql.updateInstance.run(instanceParams(state, length));
-    }
-    if (isTerminalStatus(state.status)) {
+  turn(t: TurnWrite): void {
+    const { instanceNo, instanceId: id, now } = t;
+    if (t.reset) this.#sql.deleteHistory.run(id);
+    if (t.events.length > 0) this.#sql.insertHistory.run(instanceNo, t.seq, JSON.stringify(t.events));
+    for (const inboxId of t.inboxIds) this.#sql.deleteInboxRow.run(inboxId);
+    for (const rowId of t.consumedActivities) this.#sql.deleteActivity.run(rowId);
+    if ("instance_id" in t.row) this.#sql.updateInstance.run(t.row);
+    else this.#sql.touchInstance.run(t.row.updatedAt, t.row.customStatus, t.row.historyLength, instanceNo);
+    if (t.terminal) {
       this.#sql.deleteInbox.run(id);
-      this.dropTasks((this.#sql.deleteActivities.all(id) as { id: number }[]).map((r) => r.id));
-      this.#inboxRows.delete(id);
+      this.#dropActivities(id);
     }
-    this.#schedule(instanceNo, outcome, now);
-    if (outcome.terminateChildren) {
+    this.#schedule(instanceNo, t.activities, t.childStarts, t.messages, now);
+    if (t.terminateChildren) {
       for (const child of this.#sql.childrenOf.all(id) as Pick<InstanceRow, "instance_id" | "status">[]) {
         if (isTerminalStatus(child.status)) continue;
         const event: InboxEvent = {
           type: "ExecutionTerminated",
           eventId: -1,
           timestamp: now,
-          input: outcome.terminateChildren.output,
+          input: t.terminateChildren.output,
           recurse: true,
         };
-        this.enqueue(child.instance_id, null, now, event, now);
+        this.enqueue(child.instance_id, null, now, event);
       }
     }
-    this.#cache(instanceNo, state, length);
-    this.countInbox(id, -receipt.inboxIds.length);
-    this.#local.settle(receipt.local);
+  }
+
+  /** Consumes stale inbox rows and results of ended executions. */
+  drop(inboxIds: readonly number[], activityIds: readonly number[]): void {
+    for (const id of inboxIds) this.#sql.deleteInboxRow.run(id);
+    for (const id of activityIds) this.#sql.deleteActivity.run(id);
+  }
+
+  /** Writes results no turn consumed into the inbox, where they survive a restart. */
+  persistLocal(pending: ReadonlyArray<[string, LocalResult[]]>): void {
+    for (const [instanceId, results] of pending) {
+      for (const r of results) {
+        if (this.#sql.deleteActivity.run(r.rowId).changes === 0) continue;
+        this.enqueue(instanceId, r.executionId, r.event.timestamp, r.event);
+      }
+    }
+  }
+
+  purge(instanceId: string, recursive: boolean): number {
+    if (!this.#status(instanceId))
+      throw new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
+    const doomed = [instanceId];
+    for (let i = 0; recursive && i < doomed.length; i++) {
+      for (const child of this.#sql.childrenOf.all(doomed[i]) as { instance_id: string }[]) {
+        doomed.push(child.instance_id);
+      }
+    }
+    for (const id of doomed) {
+      const { status } = this.#status(id)!;
+      if (!isTerminalStatus(status)) {
+        throw new WeftError(
+          "failed_precondition",
+          `workflow instance '${id}' is ${status}; only COMPLETED, FAILED or TERMINATED instances can be purged`,
+        );
+      }
+    }
+    for (const id of doomed) this.delete(id);
+    return doomed.length;
+  }
+
+  delete(instanceId: string): void {
+    this.#effects.deleted.push(instanceId);
+    this.#sql.deleteHistory.run(instanceId);
+    this.#sql.deleteInbox.run(instanceId);
+    this.#dropActivities(instanceId);
+    this.#sql.deleteInstance.run(instanceId);
+  }
+
+  enqueue(instanceId: string, executionId: string | null, visibleAt: number, event: InboxEvent): void {
+    const text = JSON.stringify(event);
+    const id = Number(this.#sql.insertInbox.run(instanceId, executionId, visibleAt, text).lastInsertRowid);
+    this.#effects.enqueued.push({
+      instanceId,
+      row: { id, execution_id: executionId, visible_at: visibleAt, event: text },
+    });
+  }
+
+  #status(instanceId: string): Status | undefined {
+    return this.#sql.getStatus.get(instanceId) as Status | undefined;
+  }
+
+  #insertInstance(state: InstanceState, historyLength: number): number {
+    const instanceNo = Number(
+      this.#sql.insertInstance.run(instanceParams(state, historyLength)).lastInsertRowid,
+    );
+    this.#effects.created.push({ instanceNo, state, historyLength });
+    return instanceNo;
+  }
+
+  #dropActivities(instanceId: string): void {
+    for (const { id } of this.#sql.deleteActivities.all(instanceId) as { id: number }[]) {
+      this.#effects.droppedActivities.push(id);
+    }
   }
 
   /** A rerun: the instance starts with a history, and what that history left unfinished is scheduled again. */
-  #resume(state: InstanceState, resume: ResumePoint, now: number): void {
+  #resume(
+    state: InstanceState,
+    resume: ResumePoint,
+    activities: readonly ActivityRowWrite[],
+    now: number,
+  ): void {
     state.status = "RUNNING";
     const started = resume.history.find((e) => e.type === "ExecutionStarted");
     state.input = started?.type === "ExecutionStarted" ? started.input : state.input;
-    const length = resume.history.length;
-    const instanceNo = Number(this.#sql.insertInstance.run(instanceParams(state, length)).lastInsertRowid);
+    const instanceNo = this.#insertInstance(state, resume.history.length);
     this.#sql.insertHistory.run(instanceNo, 0, JSON.stringify(resume.history));
-    this.#cache(instanceNo, state, length);
-    this.#schedule(instanceNo, resume, now);
+    this.#schedule(instanceNo, activities, resume.childStarts, resume.messages, now);
   }
 
   /** Activities, child workflows and messages a turn (or a rerun) of instance `instanceNo` asked for. */
   #schedule(
     instanceNo: number,
-    work: Pick<ResumePoint, "activities" | "childStarts" | "messages">,
+    activities: readonly ActivityRowWrite[],
+    childStarts: readonly StartRequest[],
+    messages: readonly OutboxMessage[],
     now: number,
   ): void {
-    for (const task of work.activities) {
-      const r = this.#sql.insertActivity.run(
+    for (const { rowId, task } of activities) {
+      this.#sql.insertActivity.run(
+        rowId,
         instanceNo,
         task.executionId,
         task.taskId,
@@ -211,68 +200,47 @@ export class SqliteWriter {
         task.taskExecutionId ?? null,
         now,
       );
-      const rowId = Number(r.lastInsertRowid);
-      this.tasks.set(rowId, task);
-      this.#activities.add(rowId, now, now);
     }
-    for (const child of work.childStarts) this.#startChild(child, now);
-    for (const message of work.messages) this.#deliver(message, now);
+    for (const child of childStarts) this.#startChild(child, now);
+    for (const message of messages) this.#deliver(message);
   }
 
   #startChild(child: StartRequest, now: number): void {
+    const effects = this.#effects;
+    const marks = Object.values(effects).map((list: unknown[]) => [list, list.length] as const);
     try {
-      this.#db.transaction(() => this.create(child))();
+      this.#db.transaction(() => this.create(child, []))();
     } catch (error) {
+      // Rolled back: so are the effects it reported.
+      for (const [list, length] of marks) list.length = length;
       const parent = child.parent!;
-      this.#deliver(
-        {
-          instanceId: parent.instanceId,
-          executionId: parent.executionId,
-          visibleAt: now,
-          event: {
-            type: "ChildWorkflowInstanceFailed",
-            eventId: -1,
-            timestamp: now,
-            taskScheduledId: parent.taskScheduledId,
-            failure: { errorType: "ChildWorkflowStartError", message: (error as Error).message },
-          },
+      this.#deliver({
+        instanceId: parent.instanceId,
+        executionId: parent.executionId,
+        visibleAt: now,
+        event: {
+          type: "ChildWorkflowInstanceFailed",
+          eventId: -1,
+          timestamp: now,
+          taskScheduledId: parent.taskScheduledId,
+          failure: { errorType: "ChildWorkflowStartError", message: (error as Error).message },
         },
-        now,
-      );
+      });
     }
   }
 
   /** Delivers a message if its target exists, is active and is still in the execution it was meant for. */
-  #deliver(message: OutboxMessage, now: number): void {
-    const target = this.#sql.getStatus.get(message.instanceId) as
-      | Pick<InstanceRow, "status" | "execution_id">
-      | undefined;
+  #deliver(message: OutboxMessage): void {
+    const target = this.#status(message.instanceId);
     if (!target || isTerminalStatus(target.status)) return;
     if (message.executionId !== undefined && target.execution_id !== message.executionId) {
       // A continue-as-new in this very turn already switched the row; its own fresh messages carry the new id.
       return;
     }
-    this.enqueue(message.instanceId, message.executionId ?? null, message.visibleAt, message.event, now);
+    this.enqueue(message.instanceId, message.executionId ?? null, message.visibleAt, message.event);
   }
+}
 
-  enqueue(
-    instanceId: string,
-    executionId: string | null,
-    visibleAt: number,
-    event: InboxEvent,
-    now: number,
-  ): void {
-    this.#sql.insertInbox.run(instanceId, executionId, visibleAt, JSON.stringify(event));
-    this.countInbox(instanceId, 1);
-    this.#workflows.add(instanceId, visibleAt, now);
-  }
-
-  delete(instanceId: string): void {
-    this.#inboxRows.delete(instanceId);
-    this.#states.delete(instanceId);
-    this.#sql.deleteHistory.run(instanceId);
-    this.#sql.deleteInbox.run(instanceId);
-    this.dropTasks((this.#sql.deleteActivities.all(instanceId) as { id: number }[]).map((r) => r.id));
-    this.#sql.deleteInstance.run(instanceId);
-  }
+function noEffects(): Effects {
+  return { deleted: [], droppedActivities: [], created: [], enqueued: [] };
 }

@@ -1,0 +1,132 @@
+/**
+ * What the SQLite store (main thread) and its writer thread (writer-thread.ts, which owns the database) say to each
+ * other. The main thread decides everything it can from memory (leases, cached instance rows, activity row ids) and
+ * sends the writes in order; the thread runs them in group commits and answers twice: once a batch is applied (its
+ * values, typed errors and effects) and once it is durable.
+ */
+import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
+import type { WeftErrorCode } from "../../core/errors.js";
+import type { HistoryEvent, InboxEvent } from "../../core/history.js";
+import type { InstanceState, StartRequest } from "../../core/instance.js";
+import type { ActivityTaskColumns } from "../rows.js";
+import type { InstanceFilter } from "../store.js";
+import type { LocalResult } from "./local-results.js";
+import type { InstanceRow } from "./rows.js";
+
+/** A finished turn as the thread writes it. */
+export interface TurnWrite {
+  instanceNo: number;
+  instanceId: string;
+  /** Index of the turn's first new event; with `reset` (continue-as-new) the old history is deleted first. */
+  seq: number;
+  reset: boolean;
+  /** The turn's new history events (none for some turns, such as a terminate of a never-started instance). */
+  events: HistoryEvent[];
+  inboxIds: number[];
+  /** Activity rows whose results (handed over in memory) the turn consumed. */
+  consumedActivities: number[];
+  /** The whole row when status or payloads changed; else only what every turn changes. */
+  row: InstanceRow | { updatedAt: number; customStatus: string | null; historyLength: number };
+  terminal: boolean;
+  /** New activities, with row ids the main thread assigned (so it can dispatch them before the write). */
+  activities: ActivityRowWrite[];
+  messages: OutboxMessage[];
+  childStarts: StartRequest[];
+  terminateChildren?: { output?: string };
+  now: number;
+}
+
+export interface ActivityRowWrite {
+  rowId: number;
+  task: ActivityTask;
+}
+
+export type Command =
+  | { op: "create"; request: StartRequest; activities: ActivityRowWrite[] }
+  | { op: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
+  | { op: "turn"; turn: TurnWrite }
+  | { op: "drop"; inboxIds: number[]; activityIds: number[] }
+  | { op: "countDispatch"; rowId: number }
+  | { op: "purge"; instanceId: string; recursive: boolean }
+  | { op: "persistLocal"; pending: [string, LocalResult[]][] }
+  | { op: "readInbox"; instanceId: string; now: number }
+  | { op: "getInstance"; instanceId: string }
+  | { op: "loadHistory"; instanceId: string }
+  | { op: "getActivity"; rowId: number }
+  | { op: "list"; filter: InstanceFilter };
+
+export interface InboxRow {
+  id: number;
+  execution_id: string | null;
+  event: string;
+}
+
+/** An instance row with the store's own key. */
+export type NumberedRow = InstanceRow & { instance_no: number };
+
+export interface ActivityRow extends ActivityTaskColumns {
+  id: number;
+  dispatch_count: number;
+}
+
+/** What each command answers. */
+export interface Values {
+  create: undefined;
+  event: undefined;
+  turn: undefined;
+  drop: undefined;
+  countDispatch: undefined;
+  purge: number;
+  persistLocal: undefined;
+  readInbox: InboxRow[];
+  getInstance: NumberedRow | undefined;
+  /** Undefined when the instance does not exist. */
+  loadHistory: string[] | undefined;
+  getActivity: ActivityRow | undefined;
+  list: InstanceRow[];
+}
+
+/** An instance row as last written, for the main thread's cache. */
+export interface CachedInstance {
+  instanceNo: number;
+  state: InstanceState;
+  historyLength: number;
+}
+
+/** What a write changed that the main thread's indexes must follow, in this order. */
+export interface Effects {
+  /** Instances whose rows were deleted (purged, or replaced by a new run of the id). */
+  deleted: string[];
+  /** Activity rows deleted because their instance ended or was deleted. */
+  droppedActivities: number[];
+  /** Instance rows inserted (starts and child starts). */
+  created: CachedInstance[];
+  /** Inbox rows added. */
+  enqueued: { instanceId: string; row: InboxRow & { visible_at: number } }[];
+}
+
+export type Outcome =
+  | { value: unknown; effects?: Effects }
+  | { error: { code: WeftErrorCode; message: string } | { message: string; unexpected: true } };
+
+export type Reply =
+  | { kind: "applied"; outcomes: Outcome[] }
+  /** Every command up to the `upTo`th (counted from the first) is durable. */
+  | { kind: "durable"; upTo: number; stats: { commits: number; writes: number } }
+  /** A COMMIT failed: nothing since the last durable reply is, and the thread accepts no more writes. */
+  | { kind: "failed"; message: string }
+  /** The database is closed (after a last commit); the thread is free for another store. */
+  | { kind: "closed" };
+
+/** A batch travels as one JSON text (`Command[]`): cheaper to send than a structured clone of the objects. */
+export type Request = { kind: "batch"; json: string } | { kind: "close" };
+
+/** What the thread reports once it has opened the database: the readiness the indexes are rebuilt from. */
+export type Opened =
+  | {
+      ok: true;
+      inbox: { instance_id: string; visible_at: number; rows: number }[];
+      activities: { id: number; visible_at: number }[];
+      maxActivityId: number;
+    }
+  | { ok: false; code: WeftErrorCode; message: string };

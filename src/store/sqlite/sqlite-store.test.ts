@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, expect, test } from "vitest";
+import { WeftError } from "../../core/errors.js";
+import { type ActivityContext, WorkflowClient, type WorkflowContext, WorkflowRuntime } from "../../index.js";
+import { SqliteStore } from "./sqlite-store.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const double = (_: ActivityContext, n: number) => n * 2;
+function* waiter(ctx: WorkflowContext, n: number) {
+  const e = yield* ctx.waitForExternalEvent<number>("go");
+  return yield* ctx.callActivity(double, n + e);
+}
+
+test("more waiting instances than the row cache holds: each is read back (in batches) and completes", async () => {
+  const store = new SqliteStore({ path: ":memory:", stateCacheSize: 4 });
+  const runtime = new WorkflowRuntime({ store }).registerWorkflow(waiter).registerActivity(double);
+  await runtime.start();
+  const client = new WorkflowClient(runtime);
+  try {
+    const ids = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => client.scheduleNewWorkflow(waiter, i)),
+    );
+    await Promise.all(ids.map((id) => runtime.service.waitForStatus(id, ["RUNNING"], 10_000)));
+    await Promise.all(ids.map((id) => client.raiseEvent(id, "go", 1)));
+    const states = await Promise.all(ids.map((id) => client.waitForWorkflowCompletion(id, true, 10)));
+    expect(states.map((s) => s?.runtimeStatus)).toEqual(ids.map(() => "COMPLETED"));
+    expect(states.map((s) => s?.output)).toEqual(ids.map((_, i) => (i + 1) * 2));
+  } finally {
+    await runtime.stop();
+    await store.close();
+  }
+});
+
+test("a second store on the same file is refused while the first has it open", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
+  dirs.push(dir);
+  const first = new SqliteStore({ path: join(dir, "weft.db") });
+  try {
+    expect(() => new SqliteStore({ path: join(dir, "weft.db") })).toThrow(WeftError);
+  } finally {
+    await first.close();
+  }
+  const again = new SqliteStore({ path: join(dir, "weft.db") });
+  await again.close();
+});
+
+test("after close, writes and leases are refused with unavailable", async () => {
+  const store = new SqliteStore({ path: ":memory:" });
+  await store.close();
+  await expect(store.nextWorkflowWorkItem(Date.now())).rejects.toMatchObject({ code: "unavailable" });
+  await expect(
+    store.createInstance({ instanceId: "x", name: "w", executionId: "e", now: Date.now() }),
+  ).rejects.toMatchObject({ code: "unavailable" });
+});

@@ -1,0 +1,169 @@
+/**
+ * The SQLite store's writer thread. It owns the database: every statement and every COMMIT (with its fsync) runs
+ * here, so the engine's thread keeps running workflows while a batch is written and flushed. Commands arrive in
+ * batches (protocol.ts) and run in order inside group commits; each batch is answered once applied and again,
+ * with the rest of its commit, once durable. After a store closes, the thread waits for the next one to open
+ * (starting a thread costs more than opening a database).
+ */
+import { type MessagePort, parentPort } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { isWeftError } from "../../core/errors.js";
+import type { InstanceFilter } from "../store.js";
+import { GroupCommit } from "./group-commit.js";
+import type { Command, Opened, Outcome, Reply, Request } from "./protocol.js";
+import { migrate } from "./schema.js";
+import { prepareStatements, type Statements } from "./statements.js";
+import { SqliteWriter } from "./writer.js";
+
+/** Sent to the thread's parent port: open this store's database and serve it on `port`. */
+export interface OpenRequest {
+  path: string;
+  port: MessagePort;
+  /** Set to 1 once `Opened` is posted: the store's constructor waits on it. */
+  opened: Int32Array;
+  maxWritesPerCommit?: number;
+}
+
+parentPort!.on("message", (request: OpenRequest) => {
+  const { path, port, opened, maxWritesPerCommit } = request;
+  const announce = (message: Opened) => {
+    port.postMessage(message);
+    Atomics.store(opened, 0, 1);
+    Atomics.notify(opened, 0);
+  };
+  try {
+    const db = open(path, announce);
+    if (!db) return;
+    const sql = prepareStatements(db);
+    announce(readiness(sql));
+    serve(db, sql, port, maxWritesPerCommit);
+  } catch (error) {
+    announce({
+      ok: false,
+      code: "unavailable",
+      message: `could not open the database ${path}: ${(error as Error).message}`,
+    });
+  }
+});
+
+function open(path: string, announce: (message: Opened) => void): Database.Database | undefined {
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = FULL");
+  // One process owns the file: a second engine on it would break the in-memory leases.
+  db.pragma("locking_mode = EXCLUSIVE");
+  try {
+    db.exec("BEGIN EXCLUSIVE; COMMIT");
+  } catch {
+    db.close();
+    announce({
+      ok: false,
+      code: "unavailable",
+      message: `the database ${path} is in use by another process`,
+    });
+    return undefined;
+  }
+  migrate(db);
+  return db;
+}
+
+function serve(db: Database.Database, sql: Statements, port: MessagePort, maxWritesPerCommit?: number): void {
+  const writer = new SqliteWriter(db, sql);
+  let processed = 0;
+  const post = (reply: Reply) => port.postMessage(reply);
+  const commits = new GroupCommit(db, {
+    maxWrites: maxWritesPerCommit,
+    onCommit: () => post({ kind: "durable", upTo: processed, stats: { ...commits.stats } }),
+    onFailure: (error) => post({ kind: "failed", message: (error as Error).message }),
+  });
+  const write = (fn: () => unknown): Outcome => {
+    let value: unknown;
+    const effects = commits.apply(() => writer.run(() => (value = fn())));
+    return { value, effects };
+  };
+
+  const run = (command: Command): Outcome => {
+    switch (command.op) {
+      case "create":
+        return write(() => writer.create(command.request, command.activities));
+      case "event":
+        return write(() => writer.event(command.instanceId, command.event, command.now, command.dedupKey));
+      case "turn":
+        return write(() => writer.turn(command.turn));
+      case "drop":
+        return write(() => writer.drop(command.inboxIds, command.activityIds));
+      case "countDispatch":
+        return write(() => sql.countDispatch.run(command.rowId));
+      case "purge":
+        return write(() => writer.purge(command.instanceId, command.recursive));
+      case "persistLocal":
+        return write(() => writer.persistLocal(command.pending));
+      case "readInbox":
+        return { value: sql.visibleInbox.all(command.instanceId, command.now) };
+      case "getInstance":
+        return { value: sql.getInstance.get(command.instanceId) };
+      case "loadHistory": {
+        if (!sql.getStatus.get(command.instanceId)) return { value: undefined };
+        const rows = sql.loadHistory.all(command.instanceId) as { events: string }[];
+        return { value: rows.map((r) => r.events) };
+      }
+      case "getActivity":
+        return { value: sql.getActivity.get(command.rowId) };
+      case "list":
+        return { value: list(db, command.filter) };
+    }
+  };
+
+  port.on("message", (request: Request) => {
+    if (request.kind === "close") {
+      if (!commits.failure) commits.commit();
+      db.close();
+      post({ kind: "closed" });
+      port.close();
+      return;
+    }
+    const commands = JSON.parse(request.json) as Command[];
+    const outcomes = commands.map((command): Outcome => {
+      try {
+        return run(command);
+      } catch (error) {
+        if (isWeftError(error)) return { error: { code: error.code, message: error.message } };
+        return { error: { message: (error as Error).message, unexpected: true } };
+      }
+    });
+    processed += commands.length;
+    post({ kind: "applied", outcomes });
+    if (commits.open) commits.commitIfDue();
+    else post({ kind: "durable", upTo: processed, stats: { ...commits.stats } });
+  });
+}
+
+function list(db: Database.Database, filter: InstanceFilter): unknown[] {
+  const where: string[] = [];
+  const params: (string | number)[] = [];
+  if (filter.statuses?.length) {
+    where.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
+    params.push(...filter.statuses);
+  }
+  const add = (clause: string, value: string | number) => {
+    where.push(clause);
+    params.push(value);
+  };
+  if (filter.name) add("name = ?", filter.name);
+  if (filter.createdFrom !== undefined) add("created_at >= ?", filter.createdFrom);
+  if (filter.createdTo !== undefined) add("created_at < ?", filter.createdTo);
+  if (filter.after) add("instance_id > ?", filter.after);
+  const sql =
+    `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
+    `ORDER BY instance_id LIMIT ${Math.min(Math.max(filter.limit ?? 100, 1), 10_000)}`;
+  return db.prepare(sql).all(...params);
+}
+
+function readiness(sql: Statements): Opened {
+  return {
+    ok: true,
+    inbox: sql.inboxReadiness.all() as { instance_id: string; visible_at: number; rows: number }[],
+    activities: sql.activityReadiness.all() as { id: number; visible_at: number }[],
+    maxActivityId: (sql.maxActivityId.get() as { id: number }).id,
+  };
+}
