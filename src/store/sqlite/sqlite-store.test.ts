@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, expect, test } from "vitest";
@@ -57,4 +57,22 @@ test("after close, writes and leases are refused with unavailable", async () => 
   await expect(
     store.createInstance({ instanceId: "x", name: "w", executionId: "e", now: Date.now() }),
   ).rejects.toMatchObject({ code: "unavailable" });
+});
+
+test("a file that is not a database is refused with unavailable; the next store opens as usual", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "garbage.db"), "this is not a database ".repeat(200));
+  const refusal = (() => {
+    try {
+      new SqliteStore({ path: join(dir, "garbage.db") });
+    } catch (error) {
+      return error;
+    }
+  })();
+  expect(refusal).toMatchObject({ code: "unavailable", message: expect.stringMatching(/not a database/) });
+  const store = new SqliteStore({ path: join(dir, "weft.db") });
+  await store.createInstance({ instanceId: "a", name: "w", executionId: "e", now: Date.now() });
+  expect((await store.getInstance("a"))?.status).toBe("PENDING");
+  await store.close();
 });

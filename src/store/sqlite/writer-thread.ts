@@ -31,13 +31,17 @@ parentPort!.on("message", (request: OpenRequest) => {
     Atomics.store(opened, 0, 1);
     Atomics.notify(opened, 0);
   };
+  let db: Database.Database | undefined;
   try {
-    const db = open(path, announce);
+    db = open(path, announce);
     if (!db) return;
+    migrate(db);
     const sql = prepareStatements(db);
     announce(readiness(sql));
     serve(db, sql, port, maxWritesPerCommit);
   } catch (error) {
+    // This thread may serve another store next: it must not keep the file (and its lock).
+    db?.close();
     announce({
       ok: false,
       code: "unavailable",
@@ -48,10 +52,15 @@ parentPort!.on("message", (request: OpenRequest) => {
 
 function open(path: string, announce: (message: Opened) => void): Database.Database | undefined {
   const db = new Database(path);
-  db.pragma("journal_mode = WAL");
-  db.pragma("synchronous = FULL");
-  // One process owns the file: a second engine on it would break the in-memory leases.
-  db.pragma("locking_mode = EXCLUSIVE");
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    // One process owns the file: a second engine on it would break the in-memory leases.
+    db.pragma("locking_mode = EXCLUSIVE");
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   try {
     db.exec("BEGIN EXCLUSIVE; COMMIT");
   } catch {
@@ -63,7 +72,6 @@ function open(path: string, announce: (message: Opened) => void): Database.Datab
     });
     return undefined;
   }
-  migrate(db);
   return db;
 }
 
