@@ -219,12 +219,13 @@ const ANALYSIS = `
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
 - **W2 >= 10x the peers in process.** Met against DBOS in this file's run (22.8x) and every earlier one but one;
-  against Restate not met here (8.6x: 1,378 against 159 workflows/s). The peers' figures move with the machine as
+  against Restate not met here (8.6x: 1,378 against 159 workflows/s), nor in a W1/W2-only run of the same code
+  right after it (bench/results/w1-w2-2026-11-23T1844.json: 1,388 against 152, 9.2x; DBOS 21.5x). The peers' figures move with the machine as
   much as Weft's (Restate's W2 from 120 to 207 workflows/s across runs), so only same-run ratios count. Runs with
   peers, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x (bench/results/w1-w2.json), then on a
   slower and noisier machine 4.4x and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json) and this
-  file's 8.6x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x, 28.6x, 8.7x, 12.8x and
-  22.8x. On that machine one fsync took 0.38 ms (0.24 before) and a fixed CPU loop anywhere from 350 to 510 ms
+  file's 8.6x and the W1/W2 run's 9.2x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x,
+  28.6x, 8.7x, 12.8x, 22.8x and 21.5x. On that machine one fsync took 0.38 ms (0.24 before) and a fixed CPU loop anywhere from 350 to 510 ms
   within one hour.
   This file's run is the first with the SQLite store's writer thread (src/store/sqlite/writer-thread.ts): the
   statements and COMMITs run on a second thread that owns the database, while the engine's thread keeps leases,
@@ -249,11 +250,11 @@ const ANALYSIS = `
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the nine runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x and 3.1x,
-  so in three runs of nine (the W1/W2 run in bench/results/w1-w2.json is the seventh, the run in
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the ten runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x, 4.5x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x, 3.1x
+  and 3.3x, so in four runs of ten (the W1/W2 run in bench/results/w1-w2.json is the seventh, the run in
   bench/results/w2-2026-11-23T1730.json the eighth, this file's the ninth: 275 and 187 workflows/s against DBOS's
-  60.4). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+  60.4, and bench/results/w1-w2-2026-11-23T1844.json the tenth: 290 and 214 against 64.5). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
