@@ -42,7 +42,13 @@ export interface ActivityRowWrite {
 }
 
 export type Command =
-  | { op: "create"; request: StartRequest; activities: ActivityRowWrite[] }
+  | {
+      op: "create";
+      request: StartRequest;
+      activities: ActivityRowWrite[];
+      /** The rows the engine's side already named and runs (a start with a new id): no conflict is expected. */
+      named?: { instanceNo: number; inboxId: number };
+    }
   | { op: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | { op: "turn"; turn: TurnWrite }
   | { op: "drop"; inboxIds: number[]; activityIds: number[] }
@@ -127,6 +133,5 @@ export type Opened =
       ok: true;
       inbox: { instance_id: string; visible_at: number; rows: number }[];
       activities: { id: number; visible_at: number }[];
-      maxActivityId: number;
     }
   | { ok: false; code: WeftErrorCode; message: string };

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -75,4 +76,32 @@ test("a file that is not a database is refused with unavailable; the next store 
   await store.createInstance({ instanceId: "a", name: "w", executionId: "e", now: Date.now() });
   expect((await store.getInstance("a"))?.status).toBe("PENDING");
   await store.close();
+});
+
+test("a start with an id Weft drew is leased at once, and survives a reopen once acknowledged", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
+  dirs.push(dir);
+  const path = join(dir, "weft.db");
+  const instanceId = randomUUID();
+  const request = { instanceId, name: "w", executionId: "e1", input: "7", newId: true, now: Date.now() };
+  const store = new SqliteStore({ path });
+  const acknowledged = store.createInstance(request);
+  // No round trip to the writer thread first: the turn is there before the start is even written.
+  const item = await store.nextWorkflowWorkItem(Date.now());
+  expect(item?.instanceId).toBe(instanceId);
+  expect(item?.newEvents.map((e) => e.type)).toEqual(["ExecutionStarted"]);
+  await acknowledged;
+  await store.close();
+
+  const reopened = new SqliteStore({ path });
+  try {
+    expect((await reopened.getInstance(instanceId))?.status).toBe("PENDING");
+    const again = await reopened.nextWorkflowWorkItem(Date.now());
+    expect(again?.newEvents).toMatchObject([{ type: "ExecutionStarted", input: "7" }]);
+    // Ids given after a reopen continue after the ones in the file.
+    await reopened.createInstance({ ...request, instanceId: randomUUID(), now: Date.now() });
+    expect((await reopened.listInstances({})).length).toBe(2);
+  } finally {
+    await reopened.close();
+  }
 });

@@ -10,7 +10,7 @@ import type { ActivityTask, TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { InstanceState, StartRequest } from "../../core/instance.js";
+import { type InstanceState, pendingInstance, type StartRequest, startEvent } from "../../core/instance.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";
 import type {
@@ -67,16 +67,13 @@ export class SqliteStore implements Store {
   readonly #states = new Map<string, CachedInstance & { seq: number }>();
   /** Turns leased together with one that needed reads, handed out next. */
   readonly #prepared: WorkflowWorkItem[] = [];
-  /** Activity row ids are given here, so a turn's activities can run before the thread has written them. */
-  #lastActivityId: number;
   readonly #stateCacheSize: number;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.#thread = new ThreadClient(options.path, { maxWritesPerCommit: options.maxWritesPerCommit });
     this.#stateCacheSize = options.stateCacheSize ?? STATE_CACHE_SIZE;
-    const { inbox, activities, maxActivityId } = this.#thread.opened;
-    this.#lastActivityId = maxActivityId;
+    const { inbox, activities } = this.#thread.opened;
     const now = Date.now();
     for (const row of inbox) {
       this.#inbox.addUnknown(row.instance_id, row.rows);
@@ -91,11 +88,37 @@ export class SqliteStore implements Store {
   }
 
   createInstance(request: StartRequest): Promise<void> {
+    if (request.newId && !request.resume) return this.#createNew(request);
     const activities = this.#activityRows(request.resume?.activities ?? []);
     return this.#thread.send({ op: "create", request, activities }, (effects, seq) => {
       this.#follow(effects, seq);
       this.#dispatch(activities, request.now);
     });
+  }
+
+  /**
+   * An id Weft drew at random cannot be in use, so the instance runs at once, without waiting for the thread's
+   * conflict check: its row and start event are named here and announced to the indexes before they are written.
+   */
+  #createNew(request: StartRequest): Promise<void> {
+    const { rowIds } = this.#thread;
+    const named = { instanceNo: rowIds.instance(), inboxId: rowIds.inbox() };
+    const done = this.#thread.send({ op: "create", request, activities: [], named }, undefined, true);
+    const id = request.instanceId;
+    this.#cache(
+      { instanceNo: named.instanceNo, state: pendingInstance(request), historyLength: 0 },
+      this.#thread.lastSeq,
+    );
+    const { event, visibleAt } = startEvent(request);
+    const row = {
+      id: named.inboxId,
+      execution_id: request.executionId,
+      visible_at: visibleAt,
+      event: JSON.stringify(event),
+    };
+    this.#inbox.add(id, row);
+    this.#workflows.add(id, visibleAt, Date.now());
+    return done;
   }
 
   addEvent(instanceId: string, event: InboxEvent, now: number, options: AddEventOptions = {}): Promise<void> {
@@ -332,7 +355,8 @@ export class SqliteStore implements Store {
   }
 
   #activityRows(tasks: readonly ActivityTask[]): ActivityRowWrite[] {
-    return tasks.map((task) => ({ rowId: ++this.#lastActivityId, task }));
+    // Named here, so a turn's activities can run before the thread has written them.
+    return tasks.map((task) => ({ rowId: this.#thread.rowIds.activity(), task }));
   }
 
   #dispatch(activities: readonly ActivityRowWrite[], now: number): void {

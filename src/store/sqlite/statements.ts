@@ -12,7 +12,9 @@ const NUMBER_OF = "SELECT instance_no FROM instances WHERE instance_id = ?";
 const SQL = {
   getInstance: `SELECT instance_no, ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
   getStatus: "SELECT status, execution_id, scheduled_start_at FROM instances WHERE instance_id = ?",
-  insertInstance: `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (${INSTANCE_COLUMNS.split(", ")
+  insertInstance: `INSERT INTO instances (instance_no, ${INSTANCE_COLUMNS}) VALUES (@instance_no, ${INSTANCE_COLUMNS.split(
+    ", ",
+  )
     .map((c) => `@${c}`)
     .join(", ")})`,
   updateInstance: `UPDATE instances SET ${INSTANCE_COLUMNS.split(", ")
@@ -29,7 +31,7 @@ const SQL = {
   loadHistory: `SELECT events FROM history WHERE instance_no = (${NUMBER_OF}) ORDER BY seq`,
   deleteHistory: `DELETE FROM history WHERE instance_no = (${NUMBER_OF})`,
 
-  insertInbox: "INSERT INTO inbox (instance_id, execution_id, visible_at, event) VALUES (?, ?, ?, ?)",
+  insertInbox: "INSERT INTO inbox (id, instance_id, execution_id, visible_at, event) VALUES (?, ?, ?, ?, ?)",
   visibleInbox:
     "SELECT id, execution_id, event FROM inbox WHERE instance_id = ? AND visible_at <= ? ORDER BY id",
   deleteInboxRow: "DELETE FROM inbox WHERE id = ?",
@@ -48,7 +50,11 @@ const SQL = {
   deleteActivities: `DELETE FROM activities WHERE instance_no = (${NUMBER_OF}) RETURNING id`,
   insertDedupKey: "INSERT OR IGNORE INTO dedup_keys (key, created_at) VALUES (?, ?)",
   activityReadiness: "SELECT id, visible_at FROM activities",
-  maxActivityId: "SELECT COALESCE(MAX(id), 0) AS id FROM activities",
+  /** AUTOINCREMENT: an instance number is never given again, even after its row was purged. */
+  lastRowIds:
+    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'instances'), 0), " +
+    "COALESCE((SELECT MAX(instance_no) FROM instances), 0)) AS instance, " +
+    "COALESCE((SELECT MAX(id) FROM inbox), 0) AS inbox, COALESCE((SELECT MAX(id) FROM activities), 0) AS activity",
 } as const;
 
 export type Statements = { [K in keyof typeof SQL]: Database.Statement };

@@ -7,6 +7,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { WeftError } from "../../core/errors.js";
 import type { Command, Effects, Opened, Outcome, Reply, Request, Values } from "./protocol.js";
+import { RowIds } from "./row-ids.js";
 import type { OpenRequest } from "./writer-thread.js";
 
 type Op = Command["op"];
@@ -49,6 +50,8 @@ export class ThreadClient {
   };
   stats = { commits: 0, writes: 0 };
   readonly opened: Extract<Opened, { ok: true }>;
+  /** Ids for rows this side names before the thread writes them. */
+  readonly rowIds = new RowIds();
 
   /** Starts the thread and waits (blocking, as opening a database file does) until it has opened the database. */
   constructor(path: string, options: { maxWritesPerCommit?: number } = {}) {
@@ -58,6 +61,7 @@ export class ThreadClient {
       path,
       port: port2,
       opened,
+      rowIds: this.rowIds.buffer,
       maxWritesPerCommit: options.maxWritesPerCommit,
     };
     this.#worker = spares.pop() ?? spawn();

@@ -11,6 +11,7 @@ import { isWeftError } from "../../core/errors.js";
 import type { InstanceFilter } from "../store.js";
 import { GroupCommit } from "./group-commit.js";
 import type { Command, Opened, Outcome, Reply, Request } from "./protocol.js";
+import { type LastRowIds, RowIds } from "./row-ids.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
 import { SqliteWriter } from "./writer.js";
@@ -21,11 +22,14 @@ export interface OpenRequest {
   port: MessagePort;
   /** Set to 1 once `Opened` is posted: the store's constructor waits on it. */
   opened: Int32Array;
+  /** The shared counters of row-ids.ts. */
+  rowIds: SharedArrayBuffer;
   maxWritesPerCommit?: number;
 }
 
 parentPort!.on("message", (request: OpenRequest) => {
   const { path, port, opened, maxWritesPerCommit } = request;
+  const ids = new RowIds(request.rowIds);
   const announce = (message: Opened) => {
     port.postMessage(message);
     Atomics.store(opened, 0, 1);
@@ -37,8 +41,9 @@ parentPort!.on("message", (request: OpenRequest) => {
     if (!db) return;
     migrate(db);
     const sql = prepareStatements(db);
+    ids.continueAfter(sql.lastRowIds.get() as LastRowIds);
     announce(readiness(sql));
-    serve(db, sql, port, maxWritesPerCommit);
+    serve(db, sql, ids, port, maxWritesPerCommit);
   } catch (error) {
     // This thread may serve another store next: it must not keep the file (and its lock).
     db?.close();
@@ -75,8 +80,14 @@ function open(path: string, announce: (message: Opened) => void): Database.Datab
   return db;
 }
 
-function serve(db: Database.Database, sql: Statements, port: MessagePort, maxWritesPerCommit?: number): void {
-  const writer = new SqliteWriter(db, sql);
+function serve(
+  db: Database.Database,
+  sql: Statements,
+  ids: RowIds,
+  port: MessagePort,
+  maxWritesPerCommit?: number,
+): void {
+  const writer = new SqliteWriter(db, sql, ids);
   let processed = 0;
   const post = (reply: Reply) => port.postMessage(reply);
   const commits = new GroupCommit(db, {
@@ -93,7 +104,7 @@ function serve(db: Database.Database, sql: Statements, port: MessagePort, maxWri
   const run = (command: Command): Outcome => {
     switch (command.op) {
       case "create":
-        return write(() => writer.create(command.request, command.activities));
+        return write(() => writer.create(command.request, command.activities, command.named));
       case "event":
         return write(() => writer.event(command.instanceId, command.event, command.now, command.dedupKey));
       case "turn":
@@ -172,6 +183,5 @@ function readiness(sql: Statements): Opened {
     ok: true,
     inbox: sql.inboxReadiness.all() as { instance_id: string; visible_at: number; rows: number }[],
     activities: sql.activityReadiness.all() as { id: number; visible_at: number }[],
-    maxActivityId: (sql.maxActivityId.get() as { id: number }).id,
   };
 }

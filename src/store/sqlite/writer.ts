@@ -18,6 +18,7 @@ import {
 import type { ResumePoint } from "../../core/rerun.js";
 import type { LocalResult } from "./local-results.js";
 import type { ActivityRowWrite, Effects, TurnWrite } from "./protocol.js";
+import type { RowIds } from "./row-ids.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
 import type { Statements } from "./statements.js";
 
@@ -26,11 +27,13 @@ type Status = Pick<InstanceRow, "status" | "execution_id" | "scheduled_start_at"
 export class SqliteWriter {
   readonly #db: Database.Database;
   readonly #sql: Statements;
+  readonly #ids: RowIds;
   #effects: Effects = noEffects();
 
-  constructor(db: Database.Database, sql: Statements) {
+  constructor(db: Database.Database, sql: Statements, ids: RowIds) {
     this.#db = db;
     this.#sql = sql;
+    this.#ids = ids;
   }
 
   /** Runs one write and returns its effects. */
@@ -40,9 +43,17 @@ export class SqliteWriter {
     return this.#effects;
   }
 
-  create(request: StartRequest, activities: readonly ActivityRowWrite[]): void {
+  create(
+    request: StartRequest,
+    activities: readonly ActivityRowWrite[],
+    named?: { instanceNo: number; inboxId: number },
+  ): void {
     const existing = this.#status(request.instanceId);
     const conflict = startConflict(existing?.status, request);
+    if (conflict && named) {
+      // The engine's side already runs this instance: only a stop of the store is safe now.
+      throw new Error(`the new instance id '${request.instanceId}' is in use`);
+    }
     if (conflict) throw conflict;
     if (existing) this.delete(request.instanceId);
     const state = pendingInstance(request);
@@ -50,9 +61,9 @@ export class SqliteWriter {
       this.#resume(state, request.resume, activities, request.now);
       return;
     }
-    this.#insertInstance(state, 0);
+    this.#insertInstance(state, 0, named?.instanceNo);
     const { event, visibleAt } = startEvent(request);
-    this.enqueue(request.instanceId, request.executionId, visibleAt, event);
+    this.enqueue(request.instanceId, request.executionId, visibleAt, event, named?.inboxId);
   }
 
   event(instanceId: string, event: InboxEvent, now: number, dedupKey: string | undefined): void {
@@ -139,9 +150,15 @@ export class SqliteWriter {
     this.#sql.deleteInstance.run(instanceId);
   }
 
-  enqueue(instanceId: string, executionId: string | null, visibleAt: number, event: InboxEvent): void {
+  enqueue(
+    instanceId: string,
+    executionId: string | null,
+    visibleAt: number,
+    event: InboxEvent,
+    id = this.#ids.inbox(),
+  ): void {
     const text = JSON.stringify(event);
-    const id = Number(this.#sql.insertInbox.run(instanceId, executionId, visibleAt, text).lastInsertRowid);
+    this.#sql.insertInbox.run(id, instanceId, executionId, visibleAt, text);
     this.#effects.enqueued.push({
       instanceId,
       row: { id, execution_id: executionId, visible_at: visibleAt, event: text },
@@ -152,10 +169,8 @@ export class SqliteWriter {
     return this.#sql.getStatus.get(instanceId) as Status | undefined;
   }
 
-  #insertInstance(state: InstanceState, historyLength: number): number {
-    const instanceNo = Number(
-      this.#sql.insertInstance.run(instanceParams(state, historyLength)).lastInsertRowid,
-    );
+  #insertInstance(state: InstanceState, historyLength: number, instanceNo = this.#ids.instance()): number {
+    this.#sql.insertInstance.run({ ...instanceParams(state, historyLength), instance_no: instanceNo });
     this.#effects.created.push({ instanceNo, state, historyLength });
     return instanceNo;
   }
