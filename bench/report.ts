@@ -207,8 +207,8 @@ const ANALYSIS = `
 ## Where the unmet targets stand, and why
 
 - **gRPC W2 >= 2x Restate.** The gRPC rows of W2 give the CPU each process spends per work item (a turn or an
-  activity): the app process running @dapr/dapr's worker and client 0.4-0.75 ms in the runs so far (0.68 ms in
-  this file's, where gRPC W2 was 51 workflows/s) (it decodes
+  activity): the app process running @dapr/dapr's worker and client 0.4-0.75 ms in the runs so far (0.70 ms in
+  this file's, where gRPC W2 was 52 workflows/s) (it decodes
   each turn's full history with google-protobuf and replays it), \`weft run\` 0.3-0.6 ms. A 10-step workflow is 21
   items, so one Node process running the SDK completes at most about 1 / (0.4 ms x 21), some 120 workflows/s on
   the fastest run, whatever the sidecar does, against the 400-plus that 2x Restate needs; on this 2-core machine
@@ -218,16 +218,17 @@ const ANALYSIS = `
   What would reach the target: workers in several processes (the sidecar spreads items over every connected
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Met against DBOS in this file's run (22.8x) and every earlier one but one;
-  against Restate not met here (8.6x: 1,378 against 159 workflows/s), nor in a W1/W2-only run of the same code
-  right after it (bench/results/w1-w2-2026-11-23T1844.json: 1,388 against 152, 9.2x; DBOS 21.5x). The peers' figures move with the machine as
-  much as Weft's (Restate's W2 from 120 to 207 workflows/s across runs), so only same-run ratios count. Runs with
-  peers, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x (bench/results/w1-w2.json), then on a
-  slower and noisier machine 4.4x and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json) and this
-  file's 8.6x and the W1/W2 run's 9.2x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x,
-  28.6x, 8.7x, 12.8x, 22.8x and 21.5x. On that machine one fsync took 0.38 ms (0.24 before) and a fixed CPU loop anywhere from 350 to 510 ms
-  within one hour.
-  This file's run is the first with the SQLite store's writer thread (src/store/sqlite/writer-thread.ts): the
+- **W2 >= 10x the peers in process.** Met against both in this file's run (10.4x Restate: 1,369 against 131
+  workflows/s; 27.2x DBOS), but not yet in every run: the two runs before it on the writer thread, without the
+  start shortcut described below, gave 8.6x (bench/results/latest.json of commit 7bf5e45) and 9.2x
+  (bench/results/w1-w2-2026-11-23T1844.json). The peers' figures move with the machine as much as Weft's (Restate's
+  W2 from 120 to 207 workflows/s across runs), so only same-run ratios count. Runs with peers, oldest first: 3.8x,
+  3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x (bench/results/w1-w2.json), then on a slower and noisier machine 4.4x
+  and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json, before the writer thread), 8.6x, 9.2x and this
+  file's 10.4x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x, 28.6x, 8.7x, 12.8x,
+  22.8x, 21.5x and 27.2x. On that machine one fsync took 0.38-0.43 ms (0.24 before) and a fixed CPU loop anywhere
+  from 350 to 510 ms within one hour.
+  The SQLite store's writer thread (src/store/sqlite/writer-thread.ts, since commit 7bf5e45): the
   statements and COMMITs run on a second thread that owns the database, while the engine's thread keeps leases,
   the instance rows it last wrote, a mirror of the inbox rows the thread reports, and the activity row ids it
   assigns itself, so a step (turn, activity, result, next turn) never waits for the thread; only a start (its
@@ -240,8 +241,12 @@ const ANALYSIS = `
   sending a batch as one JSON text, and reading rows for evicted instances in batches of 64 (W5's complete-all went
   from 9.6 s to 2.3 s with that) made the difference. What is left on the engine thread, by the same profile: the
   JSON of each batch (about 880 bytes per turn, 7-10%), garbage collection (9%), and the engine and replay; it is
-  idle about 15% of the time, waiting on starts and acknowledgements. What would reach 10x Restate on this machine:
-  starts that skip the round trip when the id is known to be new, and smaller turn records.
+  idle about 15% of the time, waiting on starts and acknowledgements. Since then, a start whose id Weft drew at
+  random (a v4 UUID, which no instance can have) no longer waits for the thread's conflict check: the engine's side
+  names the instance's row and start event from counters shared with the thread (row-ids.ts) and runs it at once.
+  In alternating runs that took W1 p50 from 2.72 and 2.55 ms to 2.33 and 2.04, and W2 from 957, 991, 999 and 944
+  to 985, 1,075, 997 and 1,092 workflows/s; this file's run is the first with it. What is left to make 10x
+  Restate hold in every run on this machine: smaller turn records across the threads, and less garbage per step.
   Earlier steps, each measured in an alternating A/B of 12 W2 runs per side on the first machine: better-sqlite3's
   savepoint wrapper built once instead of per write (median about 1,440 to 1,670 workflows/s), then history and
   activity rows keyed by a small instance number instead of the instance's id (about 1,760 to 2,190). Three tries at
@@ -250,11 +255,12 @@ const ANALYSIS = `
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the ten runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x, 4.5x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x, 3.1x
-  and 3.3x, so in four runs of ten (the W1/W2 run in bench/results/w1-w2.json is the seventh, the run in
-  bench/results/w2-2026-11-23T1730.json the eighth, this file's the ninth: 275 and 187 workflows/s against DBOS's
-  60.4, and bench/results/w1-w2-2026-11-23T1844.json the tenth: 290 and 214 against 64.5). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the eleven runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x, 4.5x, 4.8x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x,
+  3.1x, 3.3x and 3.4x, so in five runs of eleven, and in each of the last three (bench/results/w1-w2.json holds the
+  seventh, bench/results/w2-2026-11-23T1730.json the eighth, 7bf5e45's latest.json the ninth: 275 and 187
+  workflows/s against DBOS's 60.4, bench/results/w1-w2-2026-11-23T1844.json the tenth: 290 and 214 against 64.5,
+  and this file the eleventh: 240 and 169 against 50.3). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
   results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
   Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
   ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
