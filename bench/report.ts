@@ -219,14 +219,15 @@ const ANALYSIS = `
   stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
   instead of replaying each turn's history.
 - **W2 >= 10x the peers in process.** Met against both in this file's run (10.4x Restate: 1,369 against 131
-  workflows/s; 27.2x DBOS), but not yet in every run: the two runs before it on the writer thread, without the
+  workflows/s; 27.2x DBOS); a W1/W2 run of the same code right after it gave 9.996x (1,161 against 116; 19.1x DBOS;
+  bench/results/w1-w2-2026-11-23T1945.json), so not yet in every run: the two runs before it on the writer thread, without the
   start shortcut described below, gave 8.6x (bench/results/latest.json of commit 7bf5e45) and 9.2x
   (bench/results/w1-w2-2026-11-23T1844.json). The peers' figures move with the machine as much as Weft's (Restate's
   W2 from 120 to 207 workflows/s across runs), so only same-run ratios count. Runs with peers, oldest first: 3.8x,
   3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x (bench/results/w1-w2.json), then on a slower and noisier machine 4.4x
-  and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json, before the writer thread), 8.6x, 9.2x and this
-  file's 10.4x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x, 28.6x, 8.7x, 12.8x,
-  22.8x, 21.5x and 27.2x. On that machine one fsync took 0.38-0.43 ms (0.24 before) and a fixed CPU loop anywhere
+  and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json, before the writer thread), 8.6x, 9.2x, this
+  file's 10.4x and 9.996x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x, 28.6x, 8.7x,
+  12.8x, 22.8x, 21.5x, 27.2x and 19.1x. On that machine one fsync took 0.38-0.43 ms (0.24 before) and a fixed CPU loop anywhere
   from 350 to 510 ms within one hour.
   The SQLite store's writer thread (src/store/sqlite/writer-thread.ts, since commit 7bf5e45): the
   statements and COMMITs run on a second thread that owns the database, while the engine's thread keeps leases,
@@ -255,9 +256,10 @@ const ANALYSIS = `
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the eleven runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x, 4.5x, 4.8x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x,
-  3.1x, 3.3x and 3.4x, so in five runs of eleven, and in each of the last three (bench/results/w1-w2.json holds the
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the twelve runs since local turns (3.3x, 3.4x, 5.8x,
+  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x, 4.5x, 4.8x, 5.0x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x,
+  2.7x, 3.1x, 3.3x, 3.4x and 3.1x, so in six runs of twelve, and in each of the last four (the twelfth is
+  bench/results/w1-w2-2026-11-23T1945.json: 307 and 188 against 60.9) (bench/results/w1-w2.json holds the
   seventh, bench/results/w2-2026-11-23T1730.json the eighth, 7bf5e45's latest.json the ninth: 275 and 187
   workflows/s against DBOS's 60.4, bench/results/w1-w2-2026-11-23T1844.json the tenth: 290 and 214 against 64.5,
   and this file the eleventh: 240 and 169 against 50.3). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
