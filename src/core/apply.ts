@@ -28,6 +28,35 @@ export interface OutboxMessage {
   visibleAt: number;
 }
 
+/**
+ * Whether a message reaches its target: the instance exists, is active, and is still in the execution the message
+ * was meant for (a continue-as-new in the sending turn already switched it; its own fresh messages carry the new id).
+ */
+export function isDeliverable(
+  target: { status: InstanceState["status"]; executionId: string } | undefined,
+  message: OutboxMessage,
+): boolean {
+  if (!target || isTerminalStatus(target.status)) return false;
+  return message.executionId === undefined || target.executionId === message.executionId;
+}
+
+/** What a parent is told when its child could not start (the id was in use). */
+export function childStartFailed(child: StartRequest, now: number, reason: string): OutboxMessage {
+  const parent = child.parent!;
+  return {
+    instanceId: parent.instanceId,
+    executionId: parent.executionId,
+    visibleAt: now,
+    event: {
+      type: "ChildWorkflowInstanceFailed",
+      eventId: -1,
+      timestamp: now,
+      taskScheduledId: parent.taskScheduledId,
+      failure: { errorType: "ChildWorkflowStartError", message: reason },
+    },
+  };
+}
+
 export interface TurnContext {
   now: number;
   newExecutionId: () => string;

@@ -5,7 +5,7 @@
  * outcome (done, or a typed error such as `already_exists` or `lock_lost`) without failing the others.
  */
 import { randomUUID } from "node:crypto";
-import type { OutboxMessage, TurnOutcome } from "../../core/apply.js";
+import { childStartFailed, isDeliverable, type OutboxMessage, type TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
@@ -413,20 +413,7 @@ export class WritePlan {
     }
     for (const child of work.childStarts) {
       const started = this.#create(child);
-      if (!(started instanceof WeftError)) continue;
-      const parent = child.parent!;
-      this.#deliver({
-        instanceId: parent.instanceId,
-        executionId: parent.executionId,
-        visibleAt: now,
-        event: {
-          type: "ChildWorkflowInstanceFailed",
-          eventId: -1,
-          timestamp: now,
-          taskScheduledId: parent.taskScheduledId,
-          failure: { errorType: "ChildWorkflowStartError", message: started.message },
-        },
-      });
+      if (started instanceof WeftError) this.#deliver(childStartFailed(child, now, started.message));
     }
     for (const message of work.messages) this.#deliver(message);
   }
@@ -468,9 +455,7 @@ export class WritePlan {
 
   /** Delivers a message if its target exists, is active and is still in the execution it was meant for. */
   #deliver(message: OutboxMessage): void {
-    const target = this.#rows.get(message.instanceId);
-    if (!target || isTerminalStatus(target.status)) return;
-    if (message.executionId !== undefined && target.executionId !== message.executionId) return;
+    if (!isDeliverable(this.#rows.get(message.instanceId), message)) return;
     this.#enqueue(message.instanceId, message.executionId ?? null, message.visibleAt, message.event);
   }
 

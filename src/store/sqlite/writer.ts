@@ -4,7 +4,7 @@
  * follow (protocol.ts `Effects`).
  */
 import type Database from "better-sqlite3";
-import type { OutboxMessage } from "../../core/apply.js";
+import { childStartFailed, isDeliverable, type OutboxMessage } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
@@ -228,30 +228,14 @@ export class SqliteWriter {
     } catch (error) {
       // Rolled back: so are the effects it reported.
       for (const [list, length] of marks) list.length = length;
-      const parent = child.parent!;
-      this.#deliver({
-        instanceId: parent.instanceId,
-        executionId: parent.executionId,
-        visibleAt: now,
-        event: {
-          type: "ChildWorkflowInstanceFailed",
-          eventId: -1,
-          timestamp: now,
-          taskScheduledId: parent.taskScheduledId,
-          failure: { errorType: "ChildWorkflowStartError", message: (error as Error).message },
-        },
-      });
+      this.#deliver(childStartFailed(child, now, (error as Error).message));
     }
   }
 
-  /** Delivers a message if its target exists, is active and is still in the execution it was meant for. */
   #deliver(message: OutboxMessage): void {
-    const target = this.#status(message.instanceId);
-    if (!target || isTerminalStatus(target.status)) return;
-    if (message.executionId !== undefined && target.execution_id !== message.executionId) {
-      // A continue-as-new in this very turn already switched the row; its own fresh messages carry the new id.
-      return;
-    }
+    const row = this.#status(message.instanceId);
+    const target = row && { status: row.status, executionId: row.execution_id };
+    if (!isDeliverable(target, message)) return;
     this.enqueue(message.instanceId, message.executionId ?? null, message.visibleAt, message.event);
   }
 }
