@@ -24,11 +24,14 @@ test("rows written in this process are served in arrival order, those not yet vi
 
 test("rows the database held at open send the instance to the database until they are consumed", () => {
   const mirror = new InboxMirror();
+  expect(mirror.isComplete("a")).toBe(true);
   mirror.addUnknown("a", 2);
   mirror.add("a", row(9));
+  expect(mirror.isComplete("a")).toBe(false);
   expect(mirror.visible("a", 10)).toBeUndefined();
   // A turn read rows 4, 5 and 9 from the database and consumed them: 4 and 5 were the unknown ones.
   mirror.remove("a", [4, 5, 9]);
+  expect(mirror.isComplete("a")).toBe(true);
   expect(mirror.visible("a", 10)).toEqual([]);
   expect(mirror.has("a")).toBe(false);
   mirror.addUnknown("b", 1);

@@ -30,6 +30,11 @@ export class InboxMirror {
     return this.#byInstance.has(instanceId);
   }
 
+  /** Every row of the instance is here (none known only to the database). */
+  isComplete(instanceId: string): boolean {
+    return (this.#byInstance.get(instanceId)?.unknown ?? 0) === 0;
+  }
+
   /** The rows visible at `now` in arrival order, or undefined when some are known only to the database. */
   visible(instanceId: string, now: number): MirroredRow[] | undefined {
     const entry = this.#byInstance.get(instanceId);

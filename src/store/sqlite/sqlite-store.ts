@@ -104,11 +104,6 @@ export class SqliteStore implements Store {
     const { rowIds } = this.#thread;
     const named = { instanceNo: rowIds.instance(), inboxId: rowIds.inbox() };
     const done = this.#thread.send({ op: "create", request, activities: [], named }, undefined, true);
-    const id = request.instanceId;
-    this.#cache(
-      { instanceNo: named.instanceNo, state: pendingInstance(request), historyLength: 0 },
-      this.#thread.lastSeq,
-    );
     const { event, visibleAt } = startEvent(request);
     const row = {
       id: named.inboxId,
@@ -116,8 +111,16 @@ export class SqliteStore implements Store {
       visible_at: visibleAt,
       event: JSON.stringify(event),
     };
-    this.#inbox.add(id, row);
-    this.#workflows.add(id, visibleAt, Date.now());
+    // The effects the thread's write will have, followed now instead of when it reports them.
+    this.#follow(
+      {
+        deleted: [],
+        droppedActivities: [],
+        created: [{ instanceNo: named.instanceNo, state: pendingInstance(request), historyLength: 0 }],
+        enqueued: [{ instanceId: request.instanceId, row }],
+      },
+      this.#thread.lastSeq,
+    );
     return done;
   }
 
@@ -133,7 +136,7 @@ export class SqliteStore implements Store {
       if (prepared) return prepared;
       const instanceId = this.#workflows.take(now);
       if (instanceId === undefined) return undefined;
-      if (this.#states.has(instanceId) && this.#inbox.visible(instanceId, now) !== undefined) {
+      if (this.#states.has(instanceId) && this.#inbox.isComplete(instanceId)) {
         const item = await this.#leaseTurn(instanceId, now);
         if (item) return item;
         continue;

@@ -14,6 +14,7 @@ type Op = Command["op"];
 type CommandOf<K extends Op> = Extract<Command, { op: K }>;
 
 interface Sent {
+  command: Command;
   seq: number;
   /** Settle on durability (writes) instead of on application (reads). */
   durable: boolean;
@@ -30,8 +31,8 @@ const OPEN_TIMEOUT_MS = 30_000;
 export class ThreadClient {
   readonly #worker: Worker;
   readonly #port: MessagePort;
-  #outbox: Command[] = [];
-  #outboxSent: Sent[] = [];
+  /** Queued for the next batch, in order. */
+  #outbox: Sent[] = [];
   #scheduled = false;
   #seq = 0;
   /** Sent and not yet applied, in order. */
@@ -100,11 +101,10 @@ export class ThreadClient {
     if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) return Promise.reject(new WeftError("unavailable", "the store is closed"));
     return new Promise((resolve, reject) => {
-      const durable = !READS.has(command.op);
-      this.#outbox.push(command);
-      this.#outboxSent.push({
+      this.#outbox.push({
+        command,
         seq: ++this.#seq,
-        durable,
+        durable: !READS.has(command.op),
         fatal,
         onApplied,
         resolve: resolve as (v: unknown) => void,
@@ -159,11 +159,11 @@ export class ThreadClient {
   #flush(): void {
     this.#scheduled = false;
     if (this.#outbox.length === 0) return;
-    const commands = this.#outbox;
-    this.#inFlight.push(...this.#outboxSent);
+    const sent = this.#outbox;
     this.#outbox = [];
-    this.#outboxSent = [];
-    this.#port.postMessage({ kind: "batch", json: JSON.stringify(commands) } satisfies Request);
+    this.#inFlight.push(...sent);
+    const json = JSON.stringify(sent.map((s) => s.command));
+    this.#port.postMessage({ kind: "batch", json } satisfies Request);
   }
 
   #receive(reply: Reply): void {
@@ -218,12 +218,11 @@ export class ThreadClient {
   #fail(error: Error): void {
     if (this.#failure) return;
     this.#failure = error;
-    for (const sent of [...this.#inFlight, ...this.#awaitingCommit, ...this.#outboxSent]) sent.reject(error);
+    for (const sent of [...this.#inFlight, ...this.#awaitingCommit, ...this.#outbox]) sent.reject(error);
     for (const barrier of this.#barriers.splice(0)) barrier.reject(error);
     this.#inFlight.length = 0;
     this.#awaitingCommit.length = 0;
     this.#outbox = [];
-    this.#outboxSent = [];
     this.#idle();
   }
 
