@@ -6,7 +6,7 @@
  */
 import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
 import type { WeftErrorCode } from "../../core/errors.js";
-import type { HistoryEvent, InboxEvent } from "../../core/history.js";
+import type { InboxEvent } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import type { ActivityTaskColumns } from "../rows.js";
 import type { InstanceFilter } from "../store.js";
@@ -20,8 +20,11 @@ export interface TurnWrite {
   /** Index of the turn's first new event; with `reset` (continue-as-new) the old history is deleted first. */
   seq: number;
   reset: boolean;
-  /** The turn's new history events (none for some turns, such as a terminate of a never-started instance). */
-  events: HistoryEvent[];
+  /**
+   * The turn's new history events as the JSON text stored (serialised once, by the engine's side), or null when
+   * there are none (some turns, such as a terminate of a never-started instance).
+   */
+  events: string | null;
   inboxIds: number[];
   /** Activity rows whose results (handed over in memory) the turn consumed. */
   consumedActivities: number[];
@@ -116,7 +119,11 @@ export type Outcome =
   | { error: { code: WeftErrorCode; message: string } | { message: string; unexpected: true } };
 
 export type Reply =
-  | { kind: "applied"; outcomes: Outcome[] }
+  /**
+   * The next `count` commands are applied. Only outcomes with a value, an error or effects travel, each with its
+   * index in the batch: most turns have none, and cloning an empty outcome per turn cost the engine's thread.
+   */
+  | { kind: "applied"; count: number; outcomes: [number, Outcome][] }
   /** Every command up to the `upTo`th (counted from the first) is durable. */
   | { kind: "durable"; upTo: number; stats: { commits: number; writes: number } }
   /** A COMMIT failed: nothing since the last durable reply is, and the thread accepts no more writes. */
@@ -124,8 +131,35 @@ export type Reply =
   /** The database is closed (after a last commit); the thread is free for another store. */
   | { kind: "closed" };
 
-/** A batch travels as one JSON text (`Command[]`): cheaper to send than a structured clone of the objects. */
-export type Request = { kind: "batch"; json: string } | { kind: "close" };
+/**
+ * A batch travels as one JSON text (`Command[]`), cheaper to send than a structured clone of the objects, with the
+ * turns' history texts beside it: escaped into the JSON, they cost both threads a pass over the text for nothing.
+ */
+export type Request = { kind: "batch"; json: string; texts: string[] } | { kind: "close" };
+
+/** In a batch's JSON, a turn's `events` is the index of its text in `texts`. */
+type WireTurn = Omit<TurnWrite, "events"> & { events: number | null };
+
+/** Encodes a batch (taking the history texts out of the commands). */
+export function toBatch(commands: Command[]): Extract<Request, { kind: "batch" }> {
+  const texts: string[] = [];
+  for (const command of commands) {
+    if (command.op !== "turn" || command.turn.events === null) continue;
+    texts.push(command.turn.events);
+    (command.turn as unknown as WireTurn).events = texts.length - 1;
+  }
+  return { kind: "batch", json: JSON.stringify(commands), texts };
+}
+
+export function fromBatch({ json, texts }: Extract<Request, { kind: "batch" }>): Command[] {
+  const commands = JSON.parse(json) as Command[];
+  for (const command of commands) {
+    if (command.op !== "turn") continue;
+    const wire = command.turn as unknown as WireTurn;
+    if (wire.events !== null) command.turn.events = texts[wire.events]!;
+  }
+  return commands;
+}
 
 /** What the thread reports once it has opened the database: the readiness the indexes are rebuilt from. */
 export type Opened =

@@ -2,9 +2,12 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, expect, test } from "vitest";
+import { afterEach, describe, expect, test } from "vitest";
+import type { WorkflowAction } from "../../core/actions.js";
+import { applyTurn } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import { type ActivityContext, WorkflowClient, type WorkflowContext, WorkflowRuntime } from "../../index.js";
+import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import { SqliteStore } from "./sqlite-store.js";
 
 const dirs: string[] = [];
@@ -104,4 +107,95 @@ test("a start with an id Weft drew is leased at once, and survives a reopen once
   } finally {
     await reopened.close();
   }
+});
+
+describe("activity rows a turn schedules are written with its commit, not before", () => {
+  const schedule = (id: number): WorkflowAction => ({
+    type: "ScheduleTask",
+    id,
+    name: "act",
+    input: String(id),
+  });
+  /** Completes a leased turn as the engine does, without waiting for it to be durable. */
+  const complete = (store: SqliteStore, item: WorkflowWorkItem | undefined, actions: WorkflowAction[]) => {
+    if (!item) throw new Error("expected a workflow work item");
+    const now = Date.now();
+    const events = [{ type: "WorkflowStarted" as const, eventId: -1, timestamp: now }, ...item.newEvents];
+    const outcome = applyTurn(item.state, events, { actions }, { now, newExecutionId: randomUUID });
+    return store.completeWorkflowWorkItem(item, outcome);
+  };
+  const result = (item: ActivityWorkItem | undefined) => {
+    if (!item) throw new Error("expected an activity work item");
+    const event = { type: "TaskCompleted" as const, eventId: -1, timestamp: Date.now(), result: "1" };
+    return { item, event: { ...event, taskScheduledId: item.task.taskId } };
+  };
+  const fileStore = () => {
+    const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
+    dirs.push(dir);
+    const path = join(dir, "weft.db");
+    return { path, store: new SqliteStore({ path }) };
+  };
+
+  test("one consumed before the commit needs no row; one still open survives a reopen", async () => {
+    const { path, store } = fileStore();
+    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+    // All in one turn of the event loop, so both turns share one batch and one commit.
+    const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
+    const done = result(await store.nextActivityWorkItem(Date.now()));
+    await store.completeActivityWorkItem(done.item, done.event);
+    const second = complete(store, await store.nextWorkflowWorkItem(Date.now()), []);
+    await Promise.all([first, second]);
+    await store.close();
+
+    const reopened = new SqliteStore({ path });
+    try {
+      const open = await reopened.nextActivityWorkItem(Date.now());
+      expect(open?.task).toMatchObject({ instanceId: "a", name: "act" });
+      expect(open?.task.taskId).not.toBe(done.item.task.taskId);
+      expect(await reopened.nextActivityWorkItem(Date.now())).toBeUndefined();
+      const history = (await reopened.getHistory("a"))?.map((e) => e.type);
+      expect(history?.filter((t) => t === "TaskCompleted")).toHaveLength(1);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test("an instance that ends in the same commit drops them, in memory and in the file", async () => {
+    const { path, store } = fileStore();
+    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+    const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
+    const done = result(await store.nextActivityWorkItem(Date.now()));
+    await store.completeActivityWorkItem(done.item, done.event);
+    const finish: WorkflowAction = { type: "CompleteWorkflow", id: -1, status: "COMPLETED", result: '"x"' };
+    const last = complete(store, await store.nextWorkflowWorkItem(Date.now()), [finish]);
+    await Promise.all([first, last]);
+    expect(await store.nextActivityWorkItem(Date.now())).toBeUndefined();
+    await store.close();
+
+    const reopened = new SqliteStore({ path });
+    try {
+      expect(await reopened.nextActivityWorkItem(Date.now())).toBeUndefined();
+      expect((await reopened.getInstance("a"))?.status).toBe("COMPLETED");
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test("another kind of write in the same commit sees them: an abandon counts the delivery", async () => {
+    const { store } = fileStore();
+    try {
+      await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+      const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1)]);
+      const leased = await store.nextActivityWorkItem(Date.now());
+      if (!leased) throw new Error("expected an activity work item");
+      expect(leased.dispatchCount).toBe(1);
+      await store.abandonActivityWorkItem(leased);
+      await first;
+      const again = await store.nextActivityWorkItem(Date.now());
+      expect(again?.task.taskId).toBe(leased.task.taskId);
+      expect(again?.dispatchCount).toBe(2);
+    } finally {
+      await store.close();
+    }
+  });
 });

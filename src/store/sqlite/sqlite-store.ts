@@ -180,7 +180,7 @@ export class SqliteStore implements Store {
       instanceId: id,
       seq,
       reset: outcome.history === "reset",
-      events: outcome.newEvents,
+      events: outcome.newEvents.length > 0 ? JSON.stringify(outcome.newEvents) : null,
       inboxIds: receipt.inboxIds,
       consumedActivities: receipt.local.map((r) => r.rowId),
       row: touch

@@ -6,7 +6,16 @@
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { WeftError } from "../../core/errors.js";
-import type { Command, Effects, Opened, Outcome, Reply, Request, Values } from "./protocol.js";
+import {
+  type Command,
+  type Effects,
+  type Opened,
+  type Outcome,
+  type Reply,
+  type Request,
+  toBatch,
+  type Values,
+} from "./protocol.js";
 import { RowIds } from "./row-ids.js";
 import type { OpenRequest } from "./writer-thread.js";
 
@@ -162,15 +171,22 @@ export class ThreadClient {
     const sent = this.#outbox;
     this.#outbox = [];
     this.#inFlight.push(...sent);
-    const json = JSON.stringify(sent.map((s) => s.command));
-    this.#port.postMessage({ kind: "batch", json } satisfies Request);
+    this.#port.postMessage(toBatch(sent.map((s) => s.command)));
   }
 
   #receive(reply: Reply): void {
     switch (reply.kind) {
-      case "applied":
-        for (const outcome of reply.outcomes) this.#applied(this.#inFlight.shift()!, outcome);
+      case "applied": {
+        const batch = this.#inFlight.splice(0, reply.count);
+        let next = 0;
+        for (let i = 0; i < batch.length; i++) {
+          const listed = reply.outcomes[next];
+          const outcome = listed?.[0] === i ? listed[1] : NOTHING;
+          if (outcome !== NOTHING) next += 1;
+          this.#applied(batch[i]!, outcome);
+        }
         break;
+      }
       case "durable":
         this.stats = reply.stats;
         this.#durableUpTo = reply.upTo;
@@ -235,6 +251,9 @@ export class ThreadClient {
     this.#port.unref();
   }
 }
+
+/** The outcome of a write with no value and no effects, which the thread leaves out of its reply. */
+const NOTHING: Outcome = { value: undefined };
 
 const READS: ReadonlySet<Op> = new Set(["readInbox", "getInstance", "loadHistory", "getActivity", "list"]);
 

@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { isWeftError } from "../../core/errors.js";
 import type { InstanceFilter } from "../store.js";
 import { GroupCommit } from "./group-commit.js";
-import type { Command, Opened, Outcome, Reply, Request } from "./protocol.js";
+import { type Command, fromBatch, type Opened, type Outcome, type Reply, type Request } from "./protocol.js";
 import { type LastRowIds, RowIds } from "./row-ids.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
@@ -92,23 +92,27 @@ function serve(
   const post = (reply: Reply) => port.postMessage(reply);
   const commits = new GroupCommit(db, {
     maxWrites: maxWritesPerCommit,
+    beforeCommit: () => writer.insertHeldBack(),
     onCommit: () => post({ kind: "durable", upTo: processed, stats: { ...commits.stats } }),
     onFailure: (error) => post({ kind: "failed", message: (error as Error).message }),
   });
-  const write = (fn: () => unknown): Outcome => {
+  const write = (fn: () => unknown, undoable = true): Outcome => {
     let value: unknown;
-    const effects = commits.apply(() => writer.run(() => (value = fn())));
+    const effects = commits.apply(() => writer.run(() => (value = fn())), undoable);
     return { value, effects };
   };
 
   const run = (command: Command): Outcome => {
+    // Every other command sees the activities table as it is, so turns' held-back rows go in first.
+    if (command.op !== "turn" && writer.holdsBack) write(() => writer.insertHeldBack(), false);
     switch (command.op) {
       case "create":
         return write(() => writer.create(command.request, command.activities, command.named));
       case "event":
         return write(() => writer.event(command.instanceId, command.event, command.now, command.dedupKey));
       case "turn":
-        return write(() => writer.turn(command.turn));
+        // A turn's write cannot fail for a reason the engine expects: if it fails, the store stops.
+        return write(() => writer.turn(command.turn), false);
       case "drop":
         return write(() => writer.drop(command.inboxIds, command.activityIds));
       case "countDispatch":
@@ -133,6 +137,15 @@ function serve(
     }
   };
 
+  const outcomeOf = (command: Command): Outcome => {
+    try {
+      return run(command);
+    } catch (error) {
+      if (isWeftError(error)) return { error: { code: error.code, message: error.message } };
+      return { error: { message: (error as Error).message, unexpected: true } };
+    }
+  };
+
   port.on("message", (request: Request) => {
     if (request.kind === "close") {
       if (!commits.failure) commits.commit();
@@ -141,20 +154,29 @@ function serve(
       port.close();
       return;
     }
-    const commands = JSON.parse(request.json) as Command[];
-    const outcomes = commands.map((command): Outcome => {
-      try {
-        return run(command);
-      } catch (error) {
-        if (isWeftError(error)) return { error: { code: error.code, message: error.message } };
-        return { error: { message: (error as Error).message, unexpected: true } };
-      }
-    });
+    const commands = fromBatch(request);
+    const outcomes: [number, Outcome][] = [];
+    for (let i = 0; i < commands.length; i++) {
+      const outcome = outcomeOf(commands[i]!);
+      if (!isNothing(outcome)) outcomes.push([i, outcome]);
+    }
     processed += commands.length;
-    post({ kind: "applied", outcomes });
+    post({ kind: "applied", count: commands.length, outcomes });
     if (commits.open) commits.commitIfDue();
     else post({ kind: "durable", upTo: processed, stats: { ...commits.stats } });
   });
+}
+
+function isNothing(outcome: Outcome): boolean {
+  if ("error" in outcome || outcome.value !== undefined) return false;
+  const { effects } = outcome;
+  return (
+    !effects ||
+    (effects.deleted.length === 0 &&
+      effects.droppedActivities.length === 0 &&
+      effects.created.length === 0 &&
+      effects.enqueued.length === 0)
+  );
 }
 
 function list(db: Database.Database, filter: InstanceFilter): unknown[] {

@@ -4,7 +4,7 @@
  * follow (protocol.ts `Effects`).
  */
 import type Database from "better-sqlite3";
-import { childStartFailed, isDeliverable, type OutboxMessage } from "../../core/apply.js";
+import { type ActivityTask, childStartFailed, isDeliverable, type OutboxMessage } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
@@ -24,11 +24,19 @@ import type { Statements } from "./statements.js";
 
 type Status = Pick<InstanceRow, "status" | "execution_id" | "scheduled_start_at">;
 
+/** The parameters of insertActivity; the second is the instance's number. */
+type ActivityParams = [number, number, string, number, string, string | null, string | null, number];
+
 export class SqliteWriter {
   readonly #db: Database.Database;
   readonly #sql: Statements;
   readonly #ids: RowIds;
   #effects: Effects = noEffects();
+  /**
+   * Activity rows turns scheduled in the open transaction, not yet inserted: most are consumed by their instance's
+   * next turn before the batch commits, and then neither the insert nor the delete is needed.
+   */
+  readonly #heldBack = new Map<number, ActivityParams>();
 
   constructor(db: Database.Database, sql: Statements, ids: RowIds) {
     this.#db = db;
@@ -76,19 +84,33 @@ export class SqliteWriter {
     this.enqueue(instanceId, null, waitsForStart ? row.scheduled_start_at! : now, event);
   }
 
+  /**
+   * A turn's writes. Its new activity rows are held back until the batch commits (or another kind of write needs
+   * the table as it is): `insertHeldBack` writes them.
+   */
   turn(t: TurnWrite): void {
     const { instanceNo, instanceId: id, now } = t;
     if (t.reset) this.#sql.deleteHistory.run(id);
-    if (t.events.length > 0) this.#sql.insertHistory.run(instanceNo, t.seq, JSON.stringify(t.events));
+    if (t.events !== null) this.#sql.insertHistory.run(instanceNo, t.seq, t.events);
     for (const inboxId of t.inboxIds) this.#sql.deleteInboxRow.run(inboxId);
-    for (const rowId of t.consumedActivities) this.#sql.deleteActivity.run(rowId);
+    for (const rowId of t.consumedActivities) {
+      if (!this.#heldBack.delete(rowId)) this.#sql.deleteActivity.run(rowId);
+    }
     if ("instance_id" in t.row) this.#sql.updateInstance.run(t.row);
     else this.#sql.touchInstance.run(t.row.updatedAt, t.row.customStatus, t.row.historyLength, instanceNo);
     if (t.terminal) {
       this.#sql.deleteInbox.run(id);
+      for (const [rowId, params] of this.#heldBack) {
+        if (params[1] !== instanceNo) continue;
+        this.#heldBack.delete(rowId);
+        this.#effects.droppedActivities.push(rowId);
+      }
       this.#dropActivities(id);
     }
-    this.#schedule(instanceNo, t.activities, t.childStarts, t.messages, now);
+    for (const { rowId, task } of t.activities) {
+      this.#heldBack.set(rowId, activityParams(rowId, instanceNo, task, now));
+    }
+    this.#schedule(instanceNo, [], t.childStarts, t.messages, now);
     if (t.terminateChildren) {
       for (const child of this.#sql.childrenOf.all(id) as Pick<InstanceRow, "instance_id" | "status">[]) {
         if (isTerminalStatus(child.status)) continue;
@@ -102,6 +124,16 @@ export class SqliteWriter {
         this.enqueue(child.instance_id, null, now, event);
       }
     }
+  }
+
+  get holdsBack(): boolean {
+    return this.#heldBack.size > 0;
+  }
+
+  /** Inserts the activity rows turns held back. */
+  insertHeldBack(): void {
+    for (const params of this.#heldBack.values()) this.#sql.insertActivity.run(...params);
+    this.#heldBack.clear();
   }
 
   /** Consumes stale inbox rows and results of ended executions. */
@@ -205,16 +237,7 @@ export class SqliteWriter {
     now: number,
   ): void {
     for (const { rowId, task } of activities) {
-      this.#sql.insertActivity.run(
-        rowId,
-        instanceNo,
-        task.executionId,
-        task.taskId,
-        task.name,
-        task.input ?? null,
-        task.taskExecutionId ?? null,
-        now,
-      );
+      this.#sql.insertActivity.run(...activityParams(rowId, instanceNo, task, now));
     }
     for (const child of childStarts) this.#startChild(child, now);
     for (const message of messages) this.#deliver(message);
@@ -238,6 +261,20 @@ export class SqliteWriter {
     if (!isDeliverable(target, message)) return;
     this.enqueue(message.instanceId, message.executionId ?? null, message.visibleAt, message.event);
   }
+}
+
+function activityParams(rowId: number, instanceNo: number, task: ActivityTask, now: number): ActivityParams {
+  const { executionId, taskId, name } = task;
+  return [
+    rowId,
+    instanceNo,
+    executionId,
+    taskId,
+    name,
+    task.input ?? null,
+    task.taskExecutionId ?? null,
+    now,
+  ];
 }
 
 function noEffects(): Effects {
