@@ -5,7 +5,7 @@
 import type { TurnResult } from "../core/actions.js";
 import { applyTurn, orderTurnEvents } from "../core/apply.js";
 import { isWeftError } from "../core/errors.js";
-import type { HistoryEvent } from "../core/history.js";
+import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history.js";
 import { isTerminalStatus } from "../core/history.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
@@ -183,11 +183,12 @@ export class Engine {
         return;
       }
     }
-    const base = { eventId: -1, timestamp: this.#clock(), taskScheduledId: task.taskId };
-    const event =
+    const timestamp = this.#clock();
+    const taskScheduledId = task.taskId;
+    const event: TaskCompleted | TaskFailed =
       "failure" in outcome
-        ? { ...base, type: "TaskFailed" as const, failure: outcome.failure }
-        : { ...base, type: "TaskCompleted" as const, result: outcome.result };
+        ? { type: "TaskFailed", eventId: -1, timestamp, taskScheduledId, failure: outcome.failure }
+        : { type: "TaskCompleted", eventId: -1, timestamp, taskScheduledId, result: outcome.result };
     try {
       await this.#store.completeActivityWorkItem(item, event);
     } catch (error) {

@@ -325,8 +325,12 @@ export class SqliteStore implements Store {
         newEvents.push(JSON.parse(r.event));
       }
     }
-    const local = results.filter((r) => !isStale(r.executionId));
-    const staleResults = results.filter((r) => isStale(r.executionId));
+    let local = results;
+    let staleResults: LocalResult[] = [];
+    if (results.some((r) => isStale(r.executionId))) {
+      local = results.filter((r) => !isStale(r.executionId));
+      staleResults = results.filter((r) => isStale(r.executionId));
+    }
     for (const result of local) newEvents.push(result.event);
     if (staleRows.length || staleResults.length) {
       this.#local.settle(staleResults);
@@ -376,21 +380,19 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** The instance's row as last written by this process, if it is still cached. */
+  /**
+   * The instance's row as last written by this process, if it is still cached. A lease does not refresh the entry's
+   * place in the cache: the turn's write does, and a Map's delete and set on every lease showed in profiles.
+   */
   #cachedInstance(instanceId: string): CachedInstance | undefined {
-    const cached = this.#states.get(instanceId);
-    if (cached) {
-      this.#states.delete(instanceId);
-      this.#states.set(instanceId, cached);
-    }
-    return cached;
+    return this.#states.get(instanceId);
   }
 
   /** `seq`: the command that wrote it. */
-  #cache(entry: CachedInstance, seq: number): void {
-    const id = entry.state.instanceId;
+  #cache({ instanceNo, state, historyLength }: CachedInstance, seq: number): void {
+    const id = state.instanceId;
     this.#states.delete(id);
-    this.#states.set(id, { ...entry, seq });
+    this.#states.set(id, { instanceNo, state, historyLength, seq });
     if (this.#states.size > this.#stateCacheSize) this.#states.delete(this.#states.keys().next().value!);
   }
 
