@@ -185,7 +185,10 @@ export class WorkflowExecution implements ContextHost {
   async #advance(step: () => Step | Promise<Step>): Promise<void> {
     let next: Step;
     try {
-      next = await step();
+      // Awaited only when it is a promise (an async generator): awaiting a plain step still costs a promise and a
+      // trip through the microtask queue, on every step of every workflow.
+      const stepped = step();
+      next = stepped instanceof Promise ? await stepped : stepped;
     } catch (error) {
       return this.#fail(error);
     }
@@ -206,7 +209,8 @@ export class WorkflowExecution implements ContextHost {
       const driver = this.#driver!;
       try {
         const error = yielded.getError();
-        next = await (error ? driver.throw(error) : driver.next(yielded.getResult()));
+        const stepped = error ? driver.throw(error) : driver.next(yielded.getResult());
+        next = stepped instanceof Promise ? await stepped : stepped;
       } catch (error) {
         return this.#fail(error);
       }
