@@ -76,9 +76,11 @@ export class WorkflowExecution implements ContextHost {
   async execute(past: readonly HistoryEvent[], fresh: readonly HistoryEvent[]): Promise<TurnResult> {
     try {
       this.replaying = true;
-      for (const event of past) await this.#process(event);
+      const replayed = this.#processAll(past);
+      if (replayed) await replayed;
       this.replaying = false;
-      for (const event of fresh) await this.#process(event);
+      const ran = this.#processAll(fresh);
+      if (ran) await ran;
     } catch (error) {
       this.#completion = { status: "FAILED", failure: toFailureDetails(error) };
     }
@@ -107,7 +109,19 @@ export class WorkflowExecution implements ContextHost {
     return result;
   }
 
-  async #process(event: HistoryEvent): Promise<void> {
+  /**
+   * Processing is synchronous unless the workflow is (an async generator or function): a promise comes back only
+   * then. Awaiting plain values cost a promise and a trip through the microtask queue per event and per step.
+   */
+  #processAll(events: readonly HistoryEvent[], from = 0): Promise<void> | undefined {
+    for (let i = from; i < events.length; i++) {
+      const pending = this.#process(events[i]!);
+      if (pending) return pending.then(() => this.#processAll(events, i + 1));
+    }
+    return undefined;
+  }
+
+  #process(event: HistoryEvent): Promise<void> | undefined {
     if (this.#completion) {
       // Recorded steps must still match what the code did, even past its end; events go to the carryover.
       if (event.type === "EventRaised") this.#events.keep(event);
@@ -134,8 +148,7 @@ export class WorkflowExecution implements ContextHost {
         this.#suspended = false;
         const held = this.#heldWhileSuspended;
         this.#heldWhileSuspended = [];
-        for (const e of held) await this.#process(e);
-        return;
+        return this.#processAll(held);
       }
       case "ExecutionTerminated":
         this.#completion = { status: "TERMINATED", result: event.input };
@@ -146,7 +159,8 @@ export class WorkflowExecution implements ContextHost {
       case "ChildWorkflowInstanceCreated":
       case "TimerCreated":
       case "EventSent":
-        return this.#matchRecorded(event);
+        this.#matchRecorded(event);
+        return;
       case "TaskCompleted":
       case "ChildWorkflowInstanceCompleted":
         return this.#settle(event.taskScheduledId, (open) => open.task.complete(decodePayload(event.result)));
@@ -158,23 +172,28 @@ export class WorkflowExecution implements ContextHost {
       case "TimerFired":
         return this.#settle(event.timerId, (open) => open.task.complete(undefined));
       case "EventRaised":
-        if (this.#events.deliver(event)) await this.#resumeIfReady();
-        return;
+        return this.#events.deliver(event) ? this.#resumeIfReady() : undefined;
     }
   }
 
-  async #start(input: string | undefined): Promise<void> {
+  #start(input: string | undefined): Promise<void> | undefined {
     let body: unknown;
     try {
       const run = this.#workflow as unknown as (context: ExecutionContext, input: unknown) => unknown;
       body = run(this.#context, decodePayload(input));
     } catch (error) {
-      return this.#fail(error);
+      this.#fail(error);
+      return;
     }
     if (isDriver(body)) {
       this.#driver = body;
       return this.#advance(() => body.next());
     }
+    return this.#settleBody(body);
+  }
+
+  /** A workflow that is a plain (or async) function, not a generator. */
+  async #settleBody(body: unknown): Promise<void> {
     try {
       this.#succeed(await body);
     } catch (error) {
@@ -182,25 +201,34 @@ export class WorkflowExecution implements ContextHost {
     }
   }
 
-  async #advance(step: () => Step | Promise<Step>): Promise<void> {
-    let next: Step;
+  #advance(step: () => Step | Promise<Step>): Promise<void> | undefined {
+    let stepped: Step | Promise<Step>;
     try {
-      // Awaited only when it is a promise (an async generator): awaiting a plain step still costs a promise and a
-      // trip through the microtask queue, on every step of every workflow.
-      const stepped = step();
-      next = stepped instanceof Promise ? await stepped : stepped;
+      stepped = step();
     } catch (error) {
-      return this.#fail(error);
+      this.#fail(error);
+      return;
     }
-    while (!this.#completion) {
-      if (next.done) return this.#succeed(next.value);
-      const yielded = next.value;
+    return this.#drive(stepped);
+  }
+
+  /** Runs the workflow on from a step until it waits on a task or ends. */
+  #drive(stepped: Step | Promise<Step>): Promise<void> | undefined {
+    for (;;) {
+      if (stepped instanceof Promise) return this.#driveAfter(stepped);
+      if (this.#completion) return;
+      if (stepped.done) {
+        this.#succeed(stepped.value);
+        return;
+      }
+      const yielded = stepped.value;
       if (!(yielded instanceof Task)) {
-        return this.#fail(
+        this.#fail(
           new TypeError(
             "a workflow may only yield tasks made by its context (callActivity, createTimer, ...)",
           ),
         );
+        return;
       }
       if (!yielded.isComplete) {
         this.#waitingOn = yielded;
@@ -209,21 +237,33 @@ export class WorkflowExecution implements ContextHost {
       const driver = this.#driver!;
       try {
         const error = yielded.getError();
-        const stepped = error ? driver.throw(error) : driver.next(yielded.getResult());
-        next = stepped instanceof Promise ? await stepped : stepped;
+        stepped = error ? driver.throw(error) : driver.next(yielded.getResult());
       } catch (error) {
-        return this.#fail(error);
+        this.#fail(error);
+        return;
       }
     }
   }
 
-  async #resumeIfReady(): Promise<void> {
+  /** An async generator's step. */
+  async #driveAfter(pending: Promise<Step>): Promise<void> {
+    let step: Step;
+    try {
+      step = await pending;
+    } catch (error) {
+      this.#fail(error);
+      return;
+    }
+    await this.#drive(step);
+  }
+
+  #resumeIfReady(): Promise<void> | undefined {
     const task = this.#waitingOn;
     if (!task?.isComplete || this.#completion) return;
     this.#waitingOn = undefined;
     const driver = this.#driver!;
     const error = task.getError();
-    await this.#advance(() => (error ? driver.throw(error) : driver.next(task.getResult())));
+    return this.#advance(() => (error ? driver.throw(error) : driver.next(task.getResult())));
   }
 
   #succeed(value: unknown): void {
@@ -249,12 +289,12 @@ export class WorkflowExecution implements ContextHost {
     this.#pending.delete(event.eventId);
   }
 
-  async #settle(id: number, settle: (open: OpenTask) => void): Promise<void> {
+  #settle(id: number, settle: (open: OpenTask) => void): Promise<void> | undefined {
     const open = this.#open.get(id);
     if (!open) return; // a result for a task this code no longer waits on (e.g. an event-timeout timer)
     this.#open.delete(id);
     settle(open);
-    await this.#resumeIfReady();
+    return this.#resumeIfReady();
   }
 
   #nextId(): number {
