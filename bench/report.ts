@@ -204,72 +204,72 @@ ${errors.length ? `\n## Workloads that did not run\n\n${errors.map((e) => `- ${e
 
 /** Why the targets that are not met are out of reach here, from measurements in docs/benchmarks.md's history. */
 const ANALYSIS = `
-## Where the unmet targets stand, and why
+## Where the targets stand, and why
 
-- **gRPC W2 >= 2x Restate.** The gRPC rows of W2 give the CPU each process spends per work item (a turn or an
-  activity): the app process running @dapr/dapr's worker and client 0.4-0.75 ms in the runs so far (0.70 ms in
-  this file's, where gRPC W2 was 52 workflows/s) (it decodes
-  each turn's full history with google-protobuf and replays it), \`weft run\` 0.3-0.6 ms. A 10-step workflow is 21
-  items, so one Node process running the SDK completes at most about 1 / (0.4 ms x 21), some 120 workflows/s on
-  the fastest run, whatever the sidecar does, against the 400-plus that 2x Restate needs; on this 2-core machine
-  the two processes share the cores and W2 lands at 40-130 workflows/s. It is not the SDK's 10-item concurrency
-  cap: with @dapr/durabletask-js 1.0.0, which runs every item at once (\`node --import tsx bench/grpc.ts --sdk
-  durabletask-js\`), W2 measured 59 workflows/s against 57 for @dapr/dapr in back-to-back runs of 500 workflows.
-  What would reach the target: workers in several processes (the sidecar spreads items over every connected
-  stream), a cheaper sidecar edge (Weft's share), or a worker that keeps its workflows in memory between turns
-  instead of replaying each turn's history.
-- **W2 >= 10x the peers in process.** Met against both in this file's run (10.4x Restate: 1,369 against 131
-  workflows/s; 27.2x DBOS); a W1/W2 run of the same code right after it gave 9.996x (1,161 against 116; 19.1x DBOS;
-  bench/results/w1-w2-2026-11-23T1945.json), so not yet in every run: the two runs before it on the writer thread, without the
-  start shortcut described below, gave 8.6x (bench/results/latest.json of commit 7bf5e45) and 9.2x
-  (bench/results/w1-w2-2026-11-23T1844.json). The peers' figures move with the machine as much as Weft's (Restate's
-  W2 from 120 to 207 workflows/s across runs), so only same-run ratios count. Runs with peers, oldest first: 3.8x,
-  3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x (bench/results/w1-w2.json), then on a slower and noisier machine 4.4x
-  and 8.4x (bench/results/w2-2026-11-23T1724.json and T1730.json, before the writer thread), 8.6x, 9.2x, this
-  file's 10.4x and 9.996x against Restate; against DBOS 9.2x, 7.5x, 7.9x, 12.5x, 14.6x, 18.3x, 24.6x, 28.6x, 8.7x,
-  12.8x, 22.8x, 21.5x, 27.2x and 19.1x. On that machine one fsync took 0.38-0.43 ms (0.24 before) and a fixed CPU loop anywhere
-  from 350 to 510 ms within one hour.
-  The SQLite store's writer thread (src/store/sqlite/writer-thread.ts, since commit 7bf5e45): the
-  statements and COMMITs run on a second thread that owns the database, while the engine's thread keeps leases,
-  the instance rows it last wrote, a mirror of the inbox rows the thread reports, and the activity row ids it
-  assigns itself, so a step (turn, activity, result, next turn) never waits for the thread; only a start (its
-  conflict check) and acknowledgements do. Before it, a CPU profile of W2 put 21% of the engine thread's time in
-  better-sqlite3's COMMIT (the WAL write and its fsync) and 20% in the statements. In an A/B that alternated
-  processes (5 pairs, each a median of 3 W2 runs of the same script), the store before the thread gave 948, 692,
-  656, 959 and 991 workflows/s, with the thread 1,030, 1,020, 1,024, 1,169 and 1,357. A first version of the thread
-  that read each new instance's inbox back from the thread, and sent each batch as a structured clone, was slower
-  than the store before it (499 to 732): the engine thread sat 40% idle waiting on round trips. Mirroring the inbox,
-  sending a batch as one JSON text, and reading rows for evicted instances in batches of 64 (W5's complete-all went
-  from 9.6 s to 2.3 s with that) made the difference. What is left on the engine thread, by the same profile: the
-  JSON of each batch (about 880 bytes per turn, 7-10%), garbage collection (9%), and the engine and replay; it is
-  idle about 15% of the time, waiting on starts and acknowledgements. Since then, a start whose id Weft drew at
-  random (a v4 UUID, which no instance can have) no longer waits for the thread's conflict check: the engine's side
-  names the instance's row and start event from counters shared with the thread (row-ids.ts) and runs it at once.
-  In alternating runs that took W1 p50 from 2.72 and 2.55 ms to 2.33 and 2.04, and W2 from 957, 991, 999 and 944
-  to 985, 1,075, 997 and 1,092 workflows/s; this file's run is the first with it. What is left to make 10x
-  Restate hold in every run on this machine: smaller turn records across the threads, and less garbage per step.
-  Earlier steps, each measured in an alternating A/B of 12 W2 runs per side on the first machine: better-sqlite3's
-  savepoint wrapper built once instead of per write (median about 1,440 to 1,670 workflows/s), then history and
-  activity rows keyed by a small instance number instead of the instance's id (about 1,760 to 2,190). Three tries at
-  flushing the WAL with an asynchronous fdatasync from the engine's thread did not pay and were dropped.
+This file's run (2026-12-04) is on a faster machine than the runs before it: one durable SQLite commit took 0.16 ms
+(0.24 ms, then 0.38-0.43 ms on the machines of the earlier runs), and the peers that wait on the disk got faster
+with it (Restate's W2 went from 116-207 workflows/s to 402-484). Only same-run ratios count.
+
+- **W2 >= 10x the peers in process.** Met in this file's run: 10.3x Restate (4,142 against 402 workflows/s) and
+  22.1x DBOS (187). On this machine, the code at the start of the session measured 6.6x (3,214 against 484,
+  bench/results/w2-2026-12-04T1823.json: on the faster disk, Restate had gained more than Weft). Five changes, each
+  measured in alternating A/B runs of a script over the built package (medians of 5 W2 runs per process, three pairs
+  each), took it back above 10x:
+  1. Less work per step in the SQLite store (commit 5a4e175): a turn's activity rows are held back until the
+     group commit, so an activity the instance's next turn consumes before the commit needs neither its insert
+     nor its delete; a turn's write runs without a savepoint (if it ever fails, the whole batch rolls back and the
+     store stops, as after a failed COMMIT); history texts are serialised once, on the engine's side, and travel
+     beside the batch's JSON instead of escaped inside it; the writer thread's "applied" reply lists only outcomes
+     with a value, an error or effects (cloning an empty outcome per turn cost the engine's thread). Before 3,518,
+     3,703 and 3,356 workflows/s; after 3,993, 3,987 and 3,716 with the first three, then 3,913, 3,915 and 4,084
+     against 3,265, 3,018 and 3,528 with all four.
+  2. Fewer allocations per step on the engine's thread (9523c56): 4,271, 3,915, 3,684 before; 4,878, 4,145, 4,569
+     after.
+  3. and 4. Replay without promises for synchronous workflows (5a7b72b, f495716): a generator's step, and the
+     processing of each event, return a promise only when the workflow is async. 3,802, 3,953, 3,635 before;
+     4,536, 4,588, 4,317 after the first; then 3,608, 3,305, 3,858 before and 4,074, 3,803, 4,169 after the second.
+  A CPU profile of W2 now has the engine's thread 18% idle and the writer thread 24% idle: the remaining limit is
+  the pipeline between them (a workflow's last turn waits for its commit) more than either thread's CPU. On the
+  engine's thread the largest items are garbage collection (14%), the JSON of turn records and history (15%) and
+  posting batches (4%); on the writer thread the COMMITs (36%, the WAL write and its fsync under load, about
+  0.65 ms each for 110-180 writes). A W1/W2 run with peers right after the changes gave 11.6x Restate and 27.1x
+  DBOS (5,370 against 464 and 198; bench/results/w1-w2-2026-12-04T1840.json). A W2 run without W1 before it, so
+  with the first of its three runs on a cold JIT, gave 7.2x (3,242 against 449;
+  bench/results/w2-2026-12-04T1843.json): the margin depends on warm-up, which the full run (W1 first) gives every
+  system alike. Tried and not kept, no gain in alternating runs: a larger WAL autocheckpoint, a larger page cache,
+  a larger V8 young generation (\`--max-semi-space-size=64\`), and an activity context built as a class instead of
+  closures. Ratios against Restate across all runs with peers, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x,
+  9.3x, 14.5x, 4.4x, 8.4x, 8.6x, 9.2x, 10.4x, 9.996x, then on this machine 6.6x (old code), 11.6x, 7.2x (cold) and
+  this file's 10.3x.
+- **gRPC W2 >= 2x Restate.** Not met: 162 workflows/s, 0.40x Restate, the same ratio as on the slower machines.
+  The gRPC rows of W2 give the CPU each process spends per work item (a turn or an activity): the app process
+  running @dapr/dapr's worker 0.22 ms here (0.4-0.75 ms on the earlier machines; it decodes each turn's full
+  history with google-protobuf and replays it), \`weft run\` 0.20 ms. A 10-step workflow is 21 items, so one Node
+  process running the SDK completes at most about 1 / (0.22 ms x 21), some 215 workflows/s, whatever the sidecar
+  does, against the 800-plus that 2x Restate needs here; the two processes share the two cores. It is not the SDK's
+  10-item concurrency cap: with @dapr/durabletask-js 1.0.0, which runs every item at once (\`node --import tsx
+  bench/grpc.ts --sdk durabletask-js\`), W2 measured 59 workflows/s against 57 for @dapr/dapr in back-to-back runs
+  of 500 workflows on an earlier machine. What would reach the target: workers in several processes on more cores
+  (the sidecar spreads items over every connected stream), or a worker that keeps its workflows in memory between
+  turns instead of replaying each turn's history.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
-  -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (230-420 B per instance across runs): a waiting
+  -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (220-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node in each of the twelve runs since local turns (3.3x, 3.4x, 5.8x,
-  3.7x, 4.2x, 5.1x, 3.4x, 3.5x, 4.5x, 4.5x, 4.8x, 5.0x); with three nodes 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x,
-  2.7x, 3.1x, 3.3x, 3.4x and 3.1x, so in six runs of twelve, and in each of the last four (the twelfth is
-  bench/results/w1-w2-2026-11-23T1945.json: 307 and 188 against 60.9) (bench/results/w1-w2.json holds the
-  seventh, bench/results/w2-2026-11-23T1730.json the eighth, 7bf5e45's latest.json the ninth: 275 and 187
-  workflows/s against DBOS's 60.4, bench/results/w1-w2-2026-11-23T1844.json the tenth: 290 and 214 against 64.5,
-  and this file the eleventh: 240 and 169 against 50.3). Each step is one share of one group commit and no claim: the node that commits a turn leases the turn's activities to itself in the same transaction and hands their
-  results straight to the next turn, which commits only if the instance is as it left it (docs/postgres.md).
-  Before that shortcut, each step took a claim for the activity, one for the turn and shares of two commits, and W2
-  ran at 138 (1 node) and 103 (3 nodes) workflows/s, 1.7x and 1.3x DBOS. What is left is the latency of a batch
-  (lock, write, COMMIT: about 8 ms under W2 with 19 writes each, of which 0.8 ms is a bare round trip on the loaded
-  machine) while PostgreSQL and the engine together use 1.4 of the 2 cores. Three nodes on the same two cores add
-  processes, not cores: during three-node W2 the node processes (1.2-1.3 cores) and PostgreSQL (0.65-0.95) use
-  both cores fully, so they cannot beat one node here; on separate machines each node brings its own CPU.
-  Tried and not kept, because interleaved A/B runs showed no gain: sending BEGIN with the lock and COMMIT with the
-  write (2 round trips instead of 4), more batches in flight, and emptier pages for in-place updates.
+- **PostgreSQL W2 >= 3x DBOS.** With one node met in every run since local turns (3.3x to 5.8x; 3.9x here: 733
+  against 187 workflows/s). With three nodes 2.5x here (475), and 2.5x (507 against 203) in a W2 run before it on
+  this machine; on the earlier machines 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x, 3.1x, 3.3x, 3.4x and 3.1x.
+  DBOS gained more from this machine's faster disk (187-221 workflows/s against 50-75 before) than Weft on
+  PostgreSQL did (1 node 690-733 against 240-357), because a Weft step on PostgreSQL is bound by the latency of its
+  group commit, not by the disk: each step is one share of one batch (the node that commits a turn leases the turn's
+  activities to itself and hands their results straight to the next turn; docs/postgres.md), and a batch of about
+  15-18 writes spends, measured under W2 on one node, 0.43 ms on BEGIN, 0.9 ms locking its rows, 1.75 ms in the
+  write statement and 1.25 ms in COMMIT, with two batches in flight. The node process uses about half a core and
+  PostgreSQL about one, so one node is latency-bound; three nodes on the same two cores add processes, not cores,
+  and their smaller batches cost PostgreSQL more per step. On separate machines each node brings its own CPU.
+  Tried and not kept, because A/B runs showed no gain: one history row per turn instead of per event (698 and 515
+  workflows/s for one and three nodes, against 690 and 507), four batches in flight instead of two (664 against
+  671), a Unix socket instead of TCP (665 against 637), and, on the earlier machines, sending BEGIN with the lock and
+  COMMIT with the write, and emptier pages for in-place updates. What would reach it: fewer round trips per batch
+  (a driver with pipelining, or the lock and write in one server-side function), or nodes on their own cores.
 `;
