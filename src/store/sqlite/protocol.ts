@@ -161,6 +161,37 @@ export function fromBatch({ json, texts }: Extract<Request, { kind: "batch" }>):
   return commands;
 }
 
+/** The thread's "applied" reply for a batch's outcomes, leaving out those with no value, error or effects. */
+export function appliedReply(outcomes: readonly Outcome[]): Extract<Reply, { kind: "applied" }> {
+  const listed: [number, Outcome][] = [];
+  outcomes.forEach((outcome, i) => {
+    if (!isNothing(outcome)) listed.push([i, outcome]);
+  });
+  return { kind: "applied", count: outcomes.length, outcomes: listed };
+}
+
+/** The outcome of each command an "applied" reply answers, in order. */
+export function appliedOutcomes(reply: Extract<Reply, { kind: "applied" }>): Outcome[] {
+  const outcomes = new Array<Outcome>(reply.count).fill(NOTHING);
+  for (const [i, outcome] of reply.outcomes) outcomes[i] = outcome;
+  return outcomes;
+}
+
+/** What a write with no value and no effects answers. */
+const NOTHING: Outcome = { value: undefined };
+
+function isNothing(outcome: Outcome): boolean {
+  if ("error" in outcome || outcome.value !== undefined) return false;
+  const { effects } = outcome;
+  return (
+    !effects ||
+    (effects.deleted.length === 0 &&
+      effects.droppedActivities.length === 0 &&
+      effects.created.length === 0 &&
+      effects.enqueued.length === 0)
+  );
+}
+
 /** What the thread reports once it has opened the database: the readiness the indexes are rebuilt from. */
 export type Opened =
   | {

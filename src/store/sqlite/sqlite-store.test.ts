@@ -129,6 +129,17 @@ describe("activity rows a turn schedules are written with its commit, not before
     const event = { type: "TaskCompleted" as const, eventId: -1, timestamp: Date.now(), result: "1" };
     return { item, event: { ...event, taskScheduledId: item.task.taskId } };
   };
+  /**
+   * Starts instance "a", completes its first turn scheduling two activities, runs one of them and leases the turn
+   * its result makes ready; nothing waits for durability, so all of it shares one batch and one commit.
+   */
+  const oneOfTwoDone = async (store: SqliteStore) => {
+    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+    const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
+    const done = result(await store.nextActivityWorkItem(Date.now()));
+    await store.completeActivityWorkItem(done.item, done.event);
+    return { first, done, next: await store.nextWorkflowWorkItem(Date.now()) };
+  };
   const fileStore = () => {
     const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
     dirs.push(dir);
@@ -138,12 +149,8 @@ describe("activity rows a turn schedules are written with its commit, not before
 
   test("one consumed before the commit needs no row; one still open survives a reopen", async () => {
     const { path, store } = fileStore();
-    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
-    // All in one turn of the event loop, so both turns share one batch and one commit.
-    const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
-    const done = result(await store.nextActivityWorkItem(Date.now()));
-    await store.completeActivityWorkItem(done.item, done.event);
-    const second = complete(store, await store.nextWorkflowWorkItem(Date.now()), []);
+    const { first, done, next } = await oneOfTwoDone(store);
+    const second = complete(store, next, []);
     await Promise.all([first, second]);
     await store.close();
 
@@ -162,12 +169,9 @@ describe("activity rows a turn schedules are written with its commit, not before
 
   test("an instance that ends in the same commit drops them, in memory and in the file", async () => {
     const { path, store } = fileStore();
-    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
-    const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
-    const done = result(await store.nextActivityWorkItem(Date.now()));
-    await store.completeActivityWorkItem(done.item, done.event);
+    const { first, next } = await oneOfTwoDone(store);
     const finish: WorkflowAction = { type: "CompleteWorkflow", id: -1, status: "COMPLETED", result: '"x"' };
-    const last = complete(store, await store.nextWorkflowWorkItem(Date.now()), [finish]);
+    const last = complete(store, next, [finish]);
     await Promise.all([first, last]);
     expect(await store.nextActivityWorkItem(Date.now())).toBeUndefined();
     await store.close();

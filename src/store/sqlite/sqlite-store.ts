@@ -63,7 +63,11 @@ export class SqliteStore implements Store {
   readonly #inbox = new InboxMirror();
   /** Activity tasks this process wrote and nobody leased yet: their lease needs no read. */
   readonly #tasks = new Map<number, ActivityTask>();
-  /** Recently written instance rows: the hot path leases a turn without reading its row back. */
+  /**
+   * Recently written instance rows: the hot path leases a turn without reading its row back. Only writes refresh an
+   * entry's place (a lease is mostly followed by its turn's write; a Map's delete and set per lease showed in
+   * profiles).
+   */
   readonly #states = new Map<string, CachedInstance & { seq: number }>();
   /** Turns leased together with one that needed reads, handed out next. */
   readonly #prepared: WorkflowWorkItem[] = [];
@@ -292,7 +296,7 @@ export class SqliteStore implements Store {
   }
 
   async #leaseTurn(instanceId: string, now: number): Promise<WorkflowWorkItem | undefined> {
-    let cached = this.#cachedInstance(instanceId);
+    let cached: CachedInstance | undefined = this.#states.get(instanceId);
     if (!cached) {
       const row = await this.#thread.send({ op: "getInstance", instanceId });
       if (row) {
@@ -378,14 +382,6 @@ export class SqliteStore implements Store {
       this.#tasks.delete(rowId);
       this.#activities.remove(rowId);
     }
-  }
-
-  /**
-   * The instance's row as last written by this process, if it is still cached. A lease does not refresh the entry's
-   * place in the cache: the turn's write does, and a Map's delete and set on every lease showed in profiles.
-   */
-  #cachedInstance(instanceId: string): CachedInstance | undefined {
-    return this.#states.get(instanceId);
   }
 
   /** `seq`: the command that wrote it. */

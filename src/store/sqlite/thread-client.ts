@@ -7,6 +7,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { WeftError } from "../../core/errors.js";
 import {
+  appliedOutcomes,
   type Command,
   type Effects,
   type Opened,
@@ -178,13 +179,7 @@ export class ThreadClient {
     switch (reply.kind) {
       case "applied": {
         const batch = this.#inFlight.splice(0, reply.count);
-        let next = 0;
-        for (let i = 0; i < batch.length; i++) {
-          const listed = reply.outcomes[next];
-          const outcome = listed?.[0] === i ? listed[1] : NOTHING;
-          if (outcome !== NOTHING) next += 1;
-          this.#applied(batch[i]!, outcome);
-        }
+        appliedOutcomes(reply).forEach((outcome, i) => this.#applied(batch[i]!, outcome));
         break;
       }
       case "durable":
@@ -251,9 +246,6 @@ export class ThreadClient {
     this.#port.unref();
   }
 }
-
-/** The outcome of a write with no value and no effects, which the thread leaves out of its reply. */
-const NOTHING: Outcome = { value: undefined };
 
 const READS: ReadonlySet<Op> = new Set(["readInbox", "getInstance", "loadHistory", "getActivity", "list"]);
 

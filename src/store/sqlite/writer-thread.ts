@@ -10,7 +10,15 @@ import Database from "better-sqlite3";
 import { isWeftError } from "../../core/errors.js";
 import type { InstanceFilter } from "../store.js";
 import { GroupCommit } from "./group-commit.js";
-import { type Command, fromBatch, type Opened, type Outcome, type Reply, type Request } from "./protocol.js";
+import {
+  appliedReply,
+  type Command,
+  fromBatch,
+  type Opened,
+  type Outcome,
+  type Reply,
+  type Request,
+} from "./protocol.js";
 import { type LastRowIds, RowIds } from "./row-ids.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
@@ -154,29 +162,12 @@ function serve(
       port.close();
       return;
     }
-    const commands = fromBatch(request);
-    const outcomes: [number, Outcome][] = [];
-    for (let i = 0; i < commands.length; i++) {
-      const outcome = outcomeOf(commands[i]!);
-      if (!isNothing(outcome)) outcomes.push([i, outcome]);
-    }
-    processed += commands.length;
-    post({ kind: "applied", count: commands.length, outcomes });
+    const outcomes = fromBatch(request).map(outcomeOf);
+    processed += outcomes.length;
+    post(appliedReply(outcomes));
     if (commits.open) commits.commitIfDue();
     else post({ kind: "durable", upTo: processed, stats: { ...commits.stats } });
   });
-}
-
-function isNothing(outcome: Outcome): boolean {
-  if ("error" in outcome || outcome.value !== undefined) return false;
-  const { effects } = outcome;
-  return (
-    !effects ||
-    (effects.deleted.length === 0 &&
-      effects.droppedActivities.length === 0 &&
-      effects.created.length === 0 &&
-      effects.enqueued.length === 0)
-  );
 }
 
 function list(db: Database.Database, filter: InstanceFilter): unknown[] {

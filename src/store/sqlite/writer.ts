@@ -110,7 +110,7 @@ export class SqliteWriter {
     for (const { rowId, task } of t.activities) {
       this.#heldBack.set(rowId, activityParams(rowId, instanceNo, task, now));
     }
-    this.#schedule(instanceNo, [], t.childStarts, t.messages, now);
+    this.#schedule(t.childStarts, t.messages, now);
     if (t.terminateChildren) {
       for (const child of this.#sql.childrenOf.all(id) as Pick<InstanceRow, "instance_id" | "status">[]) {
         if (isTerminalStatus(child.status)) continue;
@@ -225,20 +225,15 @@ export class SqliteWriter {
     state.input = started?.type === "ExecutionStarted" ? started.input : state.input;
     const instanceNo = this.#insertInstance(state, resume.history.length);
     this.#sql.insertHistory.run(instanceNo, 0, JSON.stringify(resume.history));
-    this.#schedule(instanceNo, activities, resume.childStarts, resume.messages, now);
-  }
-
-  /** Activities, child workflows and messages a turn (or a rerun) of instance `instanceNo` asked for. */
-  #schedule(
-    instanceNo: number,
-    activities: readonly ActivityRowWrite[],
-    childStarts: readonly StartRequest[],
-    messages: readonly OutboxMessage[],
-    now: number,
-  ): void {
+    // Inserted at once, not held back: a create runs in a savepoint, which could undo the row but not the holding.
     for (const { rowId, task } of activities) {
       this.#sql.insertActivity.run(...activityParams(rowId, instanceNo, task, now));
     }
+    this.#schedule(resume.childStarts, resume.messages, now);
+  }
+
+  /** Child workflows and messages a turn (or a rerun) asked for. */
+  #schedule(childStarts: readonly StartRequest[], messages: readonly OutboxMessage[], now: number): void {
     for (const child of childStarts) this.#startChild(child, now);
     for (const message of messages) this.#deliver(message);
   }
