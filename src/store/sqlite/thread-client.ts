@@ -179,7 +179,9 @@ export class ThreadClient {
     switch (reply.kind) {
       case "applied": {
         const batch = this.#inFlight.splice(0, reply.count);
-        appliedOutcomes(reply).forEach((outcome, i) => this.#applied(batch[i]!, outcome));
+        appliedOutcomes(reply).forEach((outcome, i) => {
+          this.#applied(batch[i]!, outcome);
+        });
         break;
       }
       case "durable":
