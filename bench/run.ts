@@ -44,13 +44,9 @@ if (!values["no-grpc"]) {
   );
 }
 if (!values["no-postgres"]) {
-  const { weftPostgres, weftPostgresCluster } = await import("./weft-postgres.js");
-  for (const system of [weftPostgres, weftPostgresCluster]) {
-    const pgWorkloads = workloads.filter((w) => w in system.workloads);
-    results.push(
-      ...(await runWorkloads(system, { workloads: pgWorkloads, runs, sizes, onResult: progress })),
-    );
-  }
+  const { runWeftPostgres } = await import("./weft-postgres.js");
+  for (const nodes of [1, 3])
+    results.push(...(await runWeftPostgres(nodes, { workloads, runs, sizes, onResult: progress })));
 }
 if (values.peers) {
   const { runRestate } = await import("./peers/restate.js");

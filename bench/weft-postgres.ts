@@ -1,6 +1,8 @@
 /**
  * Weft on the PostgreSQL store (issue 6): W1 and W2 with one engine node (this process) and with three (this
- * process and two `bench/postgres-node.ts` processes on the same database), on the same server DBOS uses.
+ * process and two `bench/postgres-node.ts` processes on the same database), on the same server DBOS uses. As with
+ * DBOS (bench/peers/dbos.ts), one database and one set of engine processes serve all of a system's runs, so every
+ * run after the first meets warmed-up processes on both sides.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -9,9 +11,9 @@ import { createInterface } from "node:readline";
 import { WEFT_VERSION } from "../src/cli/version.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
 import { createBenchDatabase } from "./peers/dbos-database.js";
-import type { PeerSystem } from "./peers/harness.js";
-import type { WorkloadSizes } from "./peers/types.js";
-import { type BenchEnv, openBenchEnv, sequentialLatency, sequentialThroughput } from "./weft-in-process.js";
+import { type RunHooks, runWorkloads } from "./peers/harness.js";
+import type { PeerOptions, PeerResult } from "./peers/types.js";
+import { openBenchEnv, sequentialLatency, sequentialThroughput } from "./weft-in-process.js";
 
 /** Starts one more engine node on `url` and resolves once it is working. */
 async function startNode(url: string): Promise<ChildProcess> {
@@ -31,15 +33,33 @@ async function startNode(url: string): Promise<ChildProcess> {
   return child;
 }
 
-async function withCluster<T>(nodes: number, body: (env: BenchEnv) => Promise<T>): Promise<T> {
+/** Runs W1 and W2 (whichever `options` asks for) on a cluster of `nodes` engine nodes over one fresh database. */
+export async function runWeftPostgres(nodes: number, options: PeerOptions & RunHooks): Promise<PeerResult[]> {
   const database = await createBenchDatabase("weft_bench");
   const others: ChildProcess[] = [];
   try {
-    const store = await PostgresStore.open({ url: database.url });
-    const env = await openBenchEnv(store);
+    const env = await openBenchEnv(await PostgresStore.open({ url: database.url }));
     try {
       for (let i = 1; i < nodes; i++) others.push(await startNode(database.url));
-      return await body(env);
+      return await runWorkloads(
+        {
+          system: nodes === 1 ? "weft-pg" : `weft-pg-${nodes}nodes`,
+          version: WEFT_VERSION,
+          workloads: {
+            W1: (sizes) => sequentialLatency(env, sizes),
+            W2: async (sizes) => {
+              const metrics = await sequentialThroughput(env, sizes);
+              if (nodes > 1) {
+                // The commit count is this process's alone; the other nodes commit their share elsewhere.
+                delete metrics.commits;
+                delete metrics.stepsPerCommit;
+              }
+              return metrics;
+            },
+          },
+        },
+        { ...options, workloads: options.workloads.filter((w) => w === "W1" || w === "W2") },
+      );
     } finally {
       for (const child of others) child.kill("SIGTERM");
       await Promise.all(others.map((child) => (child.exitCode === null ? once(child, "exit") : undefined)));
@@ -49,32 +69,3 @@ async function withCluster<T>(nodes: number, body: (env: BenchEnv) => Promise<T>
     await database.drop();
   }
 }
-
-function system(nodes: number): PeerSystem {
-  const run =
-    (workload: (env: BenchEnv, sizes: WorkloadSizes) => Promise<Record<string, number>>) =>
-    (sizes: WorkloadSizes) =>
-      withCluster(nodes, (env) => workload(env, sizes));
-  return {
-    system: nodes === 1 ? "weft-pg" : `weft-pg-${nodes}nodes`,
-    version: WEFT_VERSION,
-    workloads: {
-      W1: run(sequentialLatency),
-      W2: async (sizes) => {
-        const metrics = await run(sequentialThroughput)(sizes);
-        if (nodes > 1) {
-          // The commit count is this process's alone; the other nodes commit their share elsewhere.
-          delete metrics.commits;
-          delete metrics.stepsPerCommit;
-        }
-        return metrics;
-      },
-    },
-    unsupported: Object.fromEntries(
-      (["W3", "W4", "W5", "W6"] as const).map((w) => [w, "the PostgreSQL store is measured on W1 and W2"]),
-    ),
-  };
-}
-
-export const weftPostgres = system(1);
-export const weftPostgresCluster = system(3);

@@ -76,6 +76,21 @@ describe.skipIf(!url)("nodes sharing one PostgreSQL schema", () => {
     await node();
   });
 
+  test("two nodes starting the same instance id at once: one start wins, the other is told it exists", async () => {
+    await newSchema();
+    const [a, b] = [await node(), await node()];
+    const ids = Array.from({ length: 40 }, (_, i) => `race-${i}`);
+    const outcomes = await Promise.allSettled(ids.flatMap((id) => [create(a, id), create(b, id)]));
+    ids.forEach((_, i) => {
+      const pair = outcomes.slice(2 * i, 2 * i + 2);
+      expect(pair.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+      const lost = pair.find((o): o is PromiseRejectedResult => o.status === "rejected");
+      expect(lost?.reason).toMatchObject({ code: "already_exists" });
+    });
+    const listed = await a.listInstances({ limit: 1000 });
+    expect(listed.map((s) => s.instanceId).sort()).toEqual([...ids].sort());
+  });
+
   test("an instance's turn is leased to one node at a time", async () => {
     await newSchema();
     const [a, b, c] = [await node(), await node(), await node()];

@@ -10,6 +10,7 @@ import { WeftError } from "../../core/errors.js";
 import type { ActivityWorkItem } from "../store.js";
 import { encodeNotices } from "./notifications.js";
 import * as sql from "./queries.js";
+import { queryInTransaction } from "./transaction-query.js";
 import {
   activityRowId,
   type LockedRow,
@@ -40,7 +41,10 @@ const MAX_ATTEMPTS = 5;
 /** Deadlock, serialization failure: the batch is rolled back and may simply run again. */
 const RETRYABLE_CODES = new Set(["40P01", "40001"]);
 
-class CreateConflict extends Error {}
+/** Another node created an instance id this batch creates, after the batch found it free: run the batch again. */
+function isCreateConflict(error: unknown): boolean {
+  return error instanceof pg.DatabaseError && error.code === "23505" && error.constraint === "instances_pkey";
+}
 
 interface Attempt {
   plan: WritePlan;
@@ -123,7 +127,7 @@ export class GroupCommit {
             },
           );
           const retryable =
-            error instanceof CreateConflict || RETRYABLE_CODES.has((error as { code?: string }).code ?? "");
+            isCreateConflict(error) || RETRYABLE_CODES.has((error as { code?: string }).code ?? "");
           if (!rolledBack || !retryable || attempt >= MAX_ATTEMPTS) failure = error;
           if (isConnectionError(error)) broken ??= error;
         }
@@ -151,7 +155,6 @@ export class GroupCommit {
 
   async #attempt(client: pg.PoolClient, batch: Pending[]): Promise<Attempt> {
     const ops = batch.map((p) => p.op);
-    await client.query("BEGIN");
     const ids = WritePlan.instanceIds(ops);
     const children = new Map<string, string[]>();
     const terminating = ops.flatMap((op) =>
@@ -177,7 +180,8 @@ export class GroupCommit {
       }
       return [];
     });
-    const locked = await client.query<{
+    // BEGIN shares the lock's round trip.
+    const locked = await queryInTransaction<{
       instance_id: string | null;
       status: LockedRow["status"];
       execution_id: string;
@@ -187,12 +191,12 @@ export class GroupCommit {
       history_length: number;
       lease_free: boolean;
       activity_id: number | null;
-    }>(sql.lockBatch([...ids].sort(), activityIds, Date.now()));
+    }>(client, sql.lockBatch([...ids].sort(), activityIds, Date.now()), { begin: true });
     const rows = new Map<string, LockedRow>();
     const finishedActivities = new Set<number>();
     const lockedAt = Date.now();
     let lockedReady = 0;
-    for (const r of locked.rows) {
+    for (const r of locked) {
       if (r.activity_id !== null) finishedActivities.add(r.activity_id);
       else if (r.instance_id !== null) {
         if (r.ready_at !== null && r.ready_at <= lockedAt) lockedReady += 1;
@@ -216,7 +220,9 @@ export class GroupCommit {
     if (plan.reused.size > 0 || plan.resetHistories.size > 0) {
       await client.query(sql.deleteInstanceData([...plan.resetHistories], [...plan.reused]));
     }
-    const applied = await client.query<{ created: number; leased: { id: number; token: string }[] }>(
+    // COMMIT shares the write's round trip; if the write fails, PostgreSQL skips it and the batch rolls back.
+    const [applied] = await queryInTransaction<{ leased: { id: number; token: string }[] }>(
+      client,
       sql.applyBatch(
         plan.writes(),
         plan.consumedInboxIds,
@@ -224,10 +230,9 @@ export class GroupCommit {
         this.#options.channel,
         encodeNotices(notice(plan, this.#options.nodeId)),
       ),
+      { commit: true },
     );
-    if (applied.rows[0]!.created !== plan.expectedCreates) throw new CreateConflict();
-    await client.query("COMMIT");
-    return { plan, results, leased: plan.leasedActivities(applied.rows[0]!.leased) };
+    return { plan, results, leased: plan.leasedActivities(applied!.leased) };
   }
 }
 
@@ -249,7 +254,6 @@ function notice(plan: WritePlan, node: string) {
 
 /** Errors of the connection (not of one statement): the client must not go back to the pool. */
 export function isConnectionError(error: unknown): boolean {
-  if (error instanceof CreateConflict) return false;
   if (!(error instanceof pg.DatabaseError)) return true;
   const code = error.code ?? "";
   return code.startsWith("08") || code.startsWith("57P");

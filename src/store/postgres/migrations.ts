@@ -84,6 +84,9 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/** The tables the migrations create, for maintenance (housekeeper.ts). */
+export const STORE_TABLES = ["instances", "history", "inbox", "activities", "dedup_keys"];
+
 /** Applies the migrations this database lacks. `schema` is a validated, unquoted identifier. */
 export async function migrate(client: pg.ClientBase, schema: string): Promise<void> {
   const quoted = client.escapeIdentifier(schema);

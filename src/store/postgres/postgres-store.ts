@@ -26,6 +26,7 @@ import type {
 } from "../store.js";
 import { ClaimQueue } from "./claim-queue.js";
 import { GroupCommit, storeError } from "./group-commit.js";
+import { Housekeeper } from "./housekeeper.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { type LocalResult, LocalTurns } from "./local-turns.js";
 import { migrate } from "./migrations.js";
@@ -74,6 +75,7 @@ export class PostgresStore implements Store {
   readonly #leasePool: pg.Pool;
   readonly #commits: GroupCommit;
   readonly #keeper: LeaseKeeper;
+  readonly #housekeeper: Housekeeper;
   readonly #listener: NotificationListener;
   readonly #turns: ClaimQueue<WorkflowWorkItem>;
   readonly #activities: ClaimQueue<ActivityWorkItem>;
@@ -130,6 +132,7 @@ export class PostgresStore implements Store {
       onCommit: (plan, leased) => this.#committed(plan, leased),
     });
     this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log);
+    this.#housekeeper = new Housekeeper({ pool: this.#pool, schema, log: this.#log });
     this.#listener = new NotificationListener({
       client: () => new pg.Client({ ...config }),
       channel: this.#channel,
@@ -352,6 +355,7 @@ export class PostgresStore implements Store {
       this.#log.warn({ err: error }, "giving back leases at close failed; they expire on their own");
     }
     await this.#listener.close();
+    await this.#housekeeper.stop();
     await Promise.all([this.#pool.end(), this.#leasePool.end()]);
   }
 
@@ -359,6 +363,13 @@ export class PostgresStore implements Store {
     const client = await this.#pool.connect();
     try {
       await migrate(client, schema);
+      if (await Housekeeper.needed(client)) {
+        this.#log.info(
+          { schema },
+          "the server's autovacuum is off: this node vacuums the store's tables itself",
+        );
+        this.#housekeeper.start();
+      }
     } finally {
       client.release();
     }
@@ -520,6 +531,7 @@ export class PostgresStore implements Store {
 
   /** After a batch commits: announce changed instances and wake the queues for the work it added. */
   #committed(plan: WritePlan, leased: ActivityWorkItem[]): void {
+    this.#housekeeper.noteWrites();
     for (const [instanceId, { state, historyLength }] of plan.finishedTurns) {
       this.#dropResults(this.#local.remember(instanceId, state, historyLength));
     }
@@ -598,8 +610,21 @@ async function purgeTree(client: pg.PoolClient, instanceId: string, recursive: b
 }
 
 /**
+ * How the store's sessions plan. Every statement of the store looks rows up by key, in batches unpacked from JSON,
+ * but the planner guesses 100 rows per JSON batch and sizes tables from their last analyze, so it would otherwise
+ * scan whole tables (sequentially, or a whole index for a hash join) at a cost that grows with the table. Plans
+ * are made once per statement and connection, and made again after the tables are analyzed.
+ */
+const PLANNER_SETTINGS = [
+  "plan_cache_mode=force_generic_plan",
+  "enable_seqscan=off",
+  "enable_hashjoin=off",
+  "enable_mergejoin=off",
+].map((setting) => `-c ${setting}`);
+
+/**
  * Pool settings from a connection URL. The search_path makes every statement use the store's schema; a user's
- * own `options` parameter is kept.
+ * own `options` parameter is kept, and may override the planner settings.
  */
 function connectionConfig(url: string, schema: string): pg.PoolConfig & { options: string } {
   let parsed: URL;
@@ -616,7 +641,7 @@ function connectionConfig(url: string, schema: string): pg.PoolConfig & { option
   return {
     connectionString: parsed.toString(),
     types: pgTypes,
-    options: `${userOptions ?? ""} -c search_path=${schema}`.trim(),
+    options: [...PLANNER_SETTINGS, userOptions ?? "", `-c search_path=${schema}`].join(" "),
   };
 }
 

@@ -264,7 +264,6 @@ export function applyBatch(
         INSERT INTO instances (${columns}, next_visible_at)
         SELECT ${columns}, r.next_visible_at
         FROM json_to_recordset($8::json) AS r(${recordColumns}, next_visible_at bigint)
-        ON CONFLICT DO NOTHING RETURNING 1
       ),
       finished AS (
         UPDATE instances i SET ${INSTANCE_COLUMNS.slice(1)
@@ -283,8 +282,7 @@ export function applyBatch(
         FROM json_to_recordset($10::json) AS r(instance_id text, release boolean)
         WHERE i.instance_id = r.instance_id
       )
-      SELECT (SELECT count(*) FROM created)::int AS created,
-             (SELECT coalesce(json_agg(json_build_object('id', id, 'token', lease_token)), '[]'::json)
+      SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'token', lease_token)), '[]'::json)
               FROM added_activities WHERE lease_token IS NOT NULL) AS leased,
              (SELECT count(*) FROM (SELECT pg_notify($4, p) FROM unnest($5::text[]) AS p) n)::int AS notified`,
     values: [

@@ -180,10 +180,6 @@ export class WritePlan {
     return [...this.#cleared];
   }
 
-  get expectedCreates(): number {
-    return this.#created.size;
-  }
-
   get inbox(): readonly BatchWrites["inbox"][number][] {
     return this.#inbox;
   }
