@@ -71,12 +71,20 @@ export async function sequentialLatency(env: BenchEnv, sizes: WorkloadSizes): Pr
   };
 }
 
-/** W2: 1,000 workflows of 10 steps, 50 at a time. */
-export async function sequentialThroughput(env: BenchEnv, sizes: WorkloadSizes): Promise<Metrics> {
+/**
+ * W2: 1,000 workflows of 10 steps, 50 at a time. `start` starts the i-th one (by default through this process's
+ * client) and returns its id; completion is awaited here.
+ */
+export async function sequentialThroughput(
+  env: BenchEnv,
+  sizes: WorkloadSizes,
+  start: (index: number) => Promise<string> = () =>
+    env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW),
+): Promise<Metrics> {
   const before = env.store.commitStats;
   const t0 = nowMs();
-  await runPool(sizes.w2Workflows, sizes.w2Concurrency, async () => {
-    const id = await env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
+  await runPool(sizes.w2Workflows, sizes.w2Concurrency, async (index) => {
+    const id = await start(index);
     await env.runtime.service.waitForCompletion(id, 600_000);
   });
   const seconds = (nowMs() - t0) / 1000;

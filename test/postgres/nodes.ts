@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach } from "vitest";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { PostgresStore, type PostgresStoreOptions } from "../../src/store/postgres/postgres-store.js";
 import { freshSchema } from "./database.js";
 
 export function schemaNodes(url: string) {
@@ -28,9 +28,9 @@ export function schemaNodes(url: string) {
     },
     newSchema,
     /** A store node on this test's schema. */
-    async node(leaseTtlMs = 30_000): Promise<PostgresStore> {
+    async node(leaseTtlMs = 30_000, options: Partial<PostgresStoreOptions> = {}): Promise<PostgresStore> {
       if (!drop) await newSchema();
-      const store = await PostgresStore.open({ url, schema, leaseTtlMs, poolSize: 2 });
+      const store = await PostgresStore.open({ url, schema, leaseTtlMs, poolSize: 2, ...options });
       stores.push(store);
       return store;
     },

@@ -7,7 +7,7 @@
  */
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
-import type { ActivityWorkItem } from "../store.js";
+import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import { encodeNotices } from "./notifications.js";
 import * as sql from "./queries.js";
 import { queryInTransaction } from "./transaction-query.js";
@@ -31,7 +31,7 @@ export interface GroupCommitOptions {
   channel: string;
   nodeId: string;
   /** Called after each COMMIT, before the writes' promises settle. */
-  onCommit: (plan: WritePlan, leased: ActivityWorkItem[]) => void;
+  onCommit: (plan: WritePlan, committed: Committed) => void;
   maxOpsPerBatch?: number;
   /** Batches committing at once: the next one is planned while the previous one waits for its WAL flush. */
   maxInFlight?: number;
@@ -46,11 +46,19 @@ function isCreateConflict(error: unknown): boolean {
   return error instanceof pg.DatabaseError && error.code === "23505" && error.constraint === "instances_pkey";
 }
 
-interface Attempt {
-  plan: WritePlan;
-  results: OpResult[];
+/** What a committed batch leased to this node and left ready, beside its plan. */
+export interface Committed {
   /** Activities the batch leased to this node, to run here without a claim. */
   leased: ActivityWorkItem[];
+  /** First turns of the instances the batch started eagerly. */
+  started: WorkflowWorkItem[];
+  /** Instances the batch updated that are ready for a turn (see `applyBatch`). */
+  readyInstances: number;
+}
+
+interface Attempt extends Committed {
+  plan: WritePlan;
+  results: OpResult[];
 }
 
 export class GroupCommit {
@@ -139,7 +147,7 @@ export class GroupCommit {
       for (const p of batch) p.reject(storeError(failure));
       return [];
     }
-    const { plan, results, leased } = committed;
+    const { plan, results, leased, started, readyInstances } = committed;
     this.stats.commits += 1;
     this.stats.writes += batch.length;
     const deferred: Pending[] = [];
@@ -149,7 +157,7 @@ export class GroupCommit {
       else if (result === "defer") deferred.push(p);
       else p.reject(result);
     });
-    this.#options.onCommit(plan, leased);
+    this.#options.onCommit(plan, { leased, started, readyInstances });
     return deferred;
   }
 
@@ -221,7 +229,11 @@ export class GroupCommit {
       await client.query(sql.deleteInstanceData([...plan.resetHistories], [...plan.reused]));
     }
     // COMMIT shares the write's round trip; if the write fails, PostgreSQL skips it and the batch rolls back.
-    const [applied] = await queryInTransaction<{ leased: { id: number; token: string }[] }>(
+    const [applied] = await queryInTransaction<{
+      leased: { id: number; token: string }[];
+      started: { instance: string; id: number }[];
+      ready: number;
+    }>(
       client,
       sql.applyBatch(
         plan.writes(),
@@ -229,17 +241,24 @@ export class GroupCommit {
         plan.cleared,
         this.#options.channel,
         encodeNotices(notice(plan, this.#options.nodeId)),
+        Date.now(),
       ),
       { commit: true },
     );
-    return { plan, results, leased: plan.leasedActivities(applied!.leased) };
+    return {
+      plan,
+      results,
+      leased: plan.leasedActivities(applied!.leased),
+      started: plan.eagerTurns(applied!.started),
+      readyInstances: applied!.ready,
+    };
   }
 }
 
 function notice(plan: WritePlan, node: string) {
   // Ready rows this batch locked were skipped by claims meanwhile: other nodes look again.
   let workflowsAt = plan.lockedReadyInstances > 0 ? Date.now() : undefined;
-  for (const row of plan.inbox) {
+  for (const row of plan.claimableInbox) {
     if (workflowsAt === undefined || row.visible_at < workflowsAt) workflowsAt = row.visible_at;
   }
   return {

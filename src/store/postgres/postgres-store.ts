@@ -25,7 +25,7 @@ import type {
   WorkflowWorkItem,
 } from "../store.js";
 import { ClaimQueue } from "./claim-queue.js";
-import { GroupCommit, storeError } from "./group-commit.js";
+import { type Committed, GroupCommit, storeError } from "./group-commit.js";
 import { Housekeeper } from "./housekeeper.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { type LocalResult, LocalTurns } from "./local-turns.js";
@@ -59,6 +59,12 @@ export interface PostgresStoreOptions {
   poolSize?: number;
   /** Work items leased per round trip. */
   claimBatchSize?: number;
+  /**
+   * Eager starts (default on): while this node keeps up with its turns, an instance it starts has its first turn
+   * leased to it in the same commit and runs here, without a notification and a claim. Off, every start is left
+   * to whichever node claims it first.
+   */
+  eagerStarts?: boolean;
   logger?: Logger;
 }
 
@@ -81,6 +87,9 @@ export class PostgresStore implements Store {
   readonly #activities: ClaimQueue<ActivityWorkItem>;
   readonly #local = new LocalTurns();
   readonly #batchSize: number;
+  readonly #eagerStarts: boolean;
+  /** An engine asks this node for turns; a node that only serves clients never starts eagerly. */
+  #runsTurns = false;
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   #sweep: NodeJS.Timeout | undefined;
   #refreshing: Promise<void> | undefined;
@@ -129,7 +138,7 @@ export class PostgresStore implements Store {
       pool: this.#pool,
       channel: this.#channel,
       nodeId: this.#nodeId,
-      onCommit: (plan, leased) => this.#committed(plan, leased),
+      onCommit: (plan, committed) => this.#committed(plan, committed),
     });
     this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log);
     this.#housekeeper = new Housekeeper({ pool: this.#pool, schema, log: this.#log });
@@ -142,6 +151,7 @@ export class PostgresStore implements Store {
     });
     const batchSize = options.claimBatchSize ?? 16;
     this.#batchSize = batchSize;
+    this.#eagerStarts = options.eagerStarts ?? true;
     this.#turns = new ClaimQueue({
       claim: (now, limit) => this.#claimTurns(now, limit),
       batchSize,
@@ -175,8 +185,17 @@ export class PostgresStore implements Store {
     return { ...this.#claimStats };
   }
 
+  /**
+   * Starts eagerly (see `eagerStarts`) if an engine runs turns here and keeps up with them: fewer than a claim
+   * batch of claimed or eagerly started turns wait here for it (it takes this node's local turns first, so these
+   * pile up when it falls behind). Other starts are left to every node.
+   */
   createInstance(request: StartRequest): Promise<void> {
-    return this.#write({ kind: "create", request });
+    const eager = this.#eagerStarts && this.#runsTurns && this.#turns.size < this.#batchSize;
+    const lease = eager
+      ? { owner: this.#nodeId, token: randomUUID(), until: Date.now() + this.#ttlMs }
+      : undefined;
+    return this.#write({ kind: "create", request, lease });
   }
 
   addEvent(instanceId: string, event: InboxEvent, now: number, options: AddEventOptions = {}): Promise<void> {
@@ -186,6 +205,7 @@ export class PostgresStore implements Store {
   /** A local turn (local-turns.ts) if one is ready, else a claimed one. */
   async nextWorkflowWorkItem(now: number): Promise<WorkflowWorkItem | undefined> {
     this.#assertOpen();
+    this.#runsTurns = true;
     const local = this.#local.next();
     if (local) return local;
     for (;;) {
@@ -530,7 +550,7 @@ export class PostgresStore implements Store {
   }
 
   /** After a batch commits: announce changed instances and wake the queues for the work it added. */
-  #committed(plan: WritePlan, leased: ActivityWorkItem[]): void {
+  #committed(plan: WritePlan, { leased, started, readyInstances }: Committed): void {
     this.#housekeeper.noteWrites();
     for (const [instanceId, { state, historyLength }] of plan.finishedTurns) {
       this.#dropResults(this.#local.remember(instanceId, state, historyLength));
@@ -539,9 +559,9 @@ export class PostgresStore implements Store {
       this.#emit({ kind: "instance-changed", instanceId: change.instanceId, status: change.status });
     }
     const now = Date.now();
-    let due = plan.releasedLeases > 0 || plan.lockedReadyInstances > 0;
+    let due = readyInstances > 0 || plan.lockedReadyInstances > 0;
     let future = Number.POSITIVE_INFINITY;
-    for (const row of plan.inbox) {
+    for (const row of plan.claimableInbox) {
       if (row.visible_at <= now) due = true;
       else future = Math.min(future, row.visible_at);
     }
@@ -549,6 +569,7 @@ export class PostgresStore implements Store {
     if (future !== Number.POSITIVE_INFINITY) this.#turns.wakeAt(future);
     if (plan.sharedActivityCount > 0) this.#activities.wake();
     this.#activities.push(leased);
+    this.#turns.push(started);
     const ended = new Set(plan.cleared);
     if (ended.size > 0) this.#activities.discard((item) => ended.has(item.task.instanceId));
   }
@@ -670,8 +691,16 @@ export function postgresOptionsFromUrl(url: string): PostgresStoreOptions {
     }
     options.leaseTtlMs = ms;
   }
+  const eager = parsed.searchParams.get("eager_starts");
+  if (eager !== null) {
+    if (eager !== "true" && eager !== "false") {
+      throw new WeftError("invalid_argument", `eager_starts must be true or false, got '${eager}'`);
+    }
+    options.eagerStarts = eager === "true";
+  }
   parsed.searchParams.delete("schema");
   parsed.searchParams.delete("lease_ms");
+  parsed.searchParams.delete("eager_starts");
   options.url = parsed.toString();
   return options;
 }

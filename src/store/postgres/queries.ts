@@ -211,8 +211,13 @@ export interface BatchWrites {
     lease_token: string | null;
     dispatch_count: number;
   })[];
-  /** New instance rows, with their `next_visible_at` (they have no other inbox rows). */
-  created: (InstanceRow & { next_visible_at: number | null })[];
+  /** New instance rows, with their `next_visible_at` (they have no other inbox rows) and, started eagerly, a lease. */
+  created: (InstanceRow & {
+    next_visible_at: number | null;
+    lease_owner: string | null;
+    lease_token: string | null;
+    lease_expires_at: number | null;
+  })[];
   /** Instances whose turn completed: the whole row; their lease ends. */
   finished: InstanceRow[];
   /** Other instances that got or lost inbox rows; `release` ends the lease too (a turn with nothing to do). */
@@ -222,9 +227,11 @@ export interface BatchWrites {
 /**
  * Writes a batch in one statement. Sibling CTEs do not see each other's rows, so `next_visible_at` is computed as
  * the earliest of (rows already there, minus the ones this batch consumes) and (rows this batch adds); instances
- * that ended (`cleared`) lose their inbox and activities. Returns how many new instances were inserted, so a
- * concurrent create of the same id on another node is detected (the batch is then retried), the ids of the
- * activities it leased to this node, and sends the batch's notifications, which PostgreSQL delivers at commit.
+ * that ended (`cleared`) lose their inbox and activities. A concurrent create of the same id on another node fails
+ * the statement on instances_pkey (the batch is then retried). Returns the ids of the activities it leased to this
+ * node, the start events' inbox ids of the instances it started eagerly, and how many of the instances it updated
+ * are ready for a turn at `now` (a turn that ended its lease left events behind), and sends the batch's
+ * notifications, which PostgreSQL delivers at commit.
  */
 export function applyBatch(
   writes: BatchWrites,
@@ -232,6 +239,7 @@ export function applyBatch(
   cleared: string[],
   channel: string,
   notifications: string[],
+  now: number,
 ): Query {
   const nextVisible = `LEAST(
       (SELECT min(b.visible_at) FROM inbox b WHERE b.instance_id = i.instance_id AND b.id <> ALL($2::bigint[])),
@@ -247,6 +255,7 @@ export function applyBatch(
       added_inbox AS (
         INSERT INTO inbox (instance_id, execution_id, visible_at, event)
         SELECT instance_id, execution_id, visible_at, event FROM new_inbox
+        RETURNING id, instance_id
       ),
       added_history AS (
         INSERT INTO history (instance_id, seq, event)
@@ -261,9 +270,11 @@ export function applyBatch(
         ON CONFLICT DO NOTHING RETURNING id, lease_token
       ),
       created AS (
-        INSERT INTO instances (${columns}, next_visible_at)
-        SELECT ${columns}, r.next_visible_at
-        FROM json_to_recordset($8::json) AS r(${recordColumns}, next_visible_at bigint)
+        INSERT INTO instances (${columns}, next_visible_at, lease_owner, lease_token, lease_expires_at)
+        SELECT ${columns}, r.next_visible_at, r.lease_owner, r.lease_token, r.lease_expires_at
+        FROM json_to_recordset($8::json) AS r(
+          ${recordColumns}, next_visible_at bigint, lease_owner text, lease_token uuid, lease_expires_at bigint)
+        RETURNING instance_id, lease_token
       ),
       finished AS (
         UPDATE instances i SET ${INSTANCE_COLUMNS.slice(1)
@@ -273,6 +284,7 @@ export function applyBatch(
           next_visible_at = CASE WHEN r.status IN ${TERMINAL} THEN NULL ELSE ${nextVisible} END
         FROM json_to_recordset($9::json) AS r(${recordColumns})
         WHERE i.instance_id = r.instance_id
+        RETURNING i.ready_at
       ),
       touched AS (
         UPDATE instances i SET next_visible_at = ${nextVisible},
@@ -281,9 +293,15 @@ export function applyBatch(
           lease_expires_at = CASE WHEN r.release THEN NULL ELSE i.lease_expires_at END
         FROM json_to_recordset($10::json) AS r(instance_id text, release boolean)
         WHERE i.instance_id = r.instance_id
+        RETURNING i.ready_at
       )
       SELECT (SELECT coalesce(json_agg(json_build_object('id', id, 'token', lease_token)), '[]'::json)
               FROM added_activities WHERE lease_token IS NOT NULL) AS leased,
+             (SELECT coalesce(json_agg(json_build_object('instance', a.instance_id, 'id', a.id)), '[]'::json)
+              FROM added_inbox a JOIN created c ON c.instance_id = a.instance_id
+              WHERE c.lease_token IS NOT NULL) AS started,
+             (SELECT count(*) FROM (SELECT ready_at FROM finished UNION ALL SELECT ready_at FROM touched) r
+              WHERE r.ready_at <= $11::bigint)::int AS ready,
              (SELECT count(*) FROM (SELECT pg_notify($4, p) FROM unnest($5::text[]) AS p) n)::int AS notified`,
     values: [
       JSON.stringify(writes.inbox),
@@ -296,6 +314,7 @@ export function applyBatch(
       JSON.stringify(writes.created),
       JSON.stringify(writes.finished),
       JSON.stringify(writes.touched),
+      now,
     ],
   };
 }

@@ -31,6 +31,13 @@ export interface TurnReceipt {
   local?: LocalResult[];
 }
 
+/** A lease on an instance's turn, as this node writes it. */
+export interface TurnLease {
+  owner: string;
+  token: string;
+  until: number;
+}
+
 export interface ActivityReceipt {
   id: number;
   token: string;
@@ -42,7 +49,12 @@ export function activityRowId(item: ActivityWorkItem): number {
 }
 
 export type WriteOp =
-  | { kind: "create"; request: StartRequest }
+  | {
+      kind: "create";
+      request: StartRequest;
+      /** Eager start: the new instance's first turn is leased to this node and runs here without a claim. */
+      lease?: TurnLease;
+    }
   | { kind: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | {
       kind: "turn";
@@ -90,6 +102,8 @@ export class WritePlan {
   /** Activity rows leased to this node, by lease token. */
   readonly #leased = new Map<string, BatchWrites["activities"][number]>();
   readonly #created = new Map<string, { state: InstanceState; historyLength: number }>();
+  /** Created instances whose first turn this node leased, with their start event. */
+  readonly #eager = new Map<string, { lease: TurnLease; state: InstanceState; event: InboxEvent }>();
   readonly #finished = new Map<string, { state: InstanceState; historyLength: number }>();
   readonly #released = new Set<string>();
   readonly #consumed: number[] = [];
@@ -148,7 +162,7 @@ export class WritePlan {
   add(op: WriteOp): OpResult {
     switch (op.kind) {
       case "create":
-        return this.#create(op.request);
+        return this.#create(op.request, op.lease);
       case "event":
         return this.#event(op.instanceId, op.event, op.now, op.dedupKey);
       case "turn":
@@ -180,8 +194,23 @@ export class WritePlan {
     return [...this.#cleared];
   }
 
-  get inbox(): readonly BatchWrites["inbox"][number][] {
-    return this.#inbox;
+  /** Inbox rows any node may claim a turn for: all but those of instances started eagerly here. */
+  get claimableInbox(): BatchWrites["inbox"][number][] {
+    return this.#eager.size === 0
+      ? this.#inbox
+      : this.#inbox.filter((row) => !this.#eager.has(row.instance_id));
+  }
+
+  /** The first turns of the instances this batch started eagerly, from the start events' inbox rows. */
+  eagerTurns(inboxRows: readonly { instance: string; id: number }[]): WorkflowWorkItem[] {
+    return inboxRows.flatMap(({ instance, id }) => {
+      const eager = this.#eager.get(instance);
+      if (!eager) return [];
+      const receipt: TurnReceipt = { token: eager.lease.token, inboxIds: [id] };
+      return [
+        { instanceId: instance, state: eager.state, historyLength: 0, newEvents: [eager.event], receipt },
+      ];
+    });
   }
 
   /** Activities this batch schedules for any node to claim (the others it leased to this node). */
@@ -204,10 +233,6 @@ export class WritePlan {
     return this.#finished;
   }
 
-  get releasedLeases(): number {
-    return this.#finished.size + this.#released.size;
-  }
-
   writes(): BatchWrites {
     const created: BatchWrites["created"] = [];
     for (const [id, { state, historyLength }] of this.#created) {
@@ -215,7 +240,14 @@ export class WritePlan {
       for (const row of this.#inbox) {
         if (row.instance_id === id && (first === null || row.visible_at < first)) first = row.visible_at;
       }
-      created.push({ ...toInstanceRecord(state, historyLength), next_visible_at: first });
+      const lease = this.#eager.get(id)?.lease;
+      created.push({
+        ...toInstanceRecord(state, historyLength),
+        next_visible_at: first,
+        lease_owner: lease?.owner ?? null,
+        lease_token: lease?.token ?? null,
+        lease_expires_at: lease?.until ?? null,
+      });
     }
     const touched = new Map<string, boolean>();
     for (const row of this.#inbox) touched.set(row.instance_id, false);
@@ -233,7 +265,7 @@ export class WritePlan {
     };
   }
 
-  #create(request: StartRequest): OpResult {
+  #create(request: StartRequest, lease?: TurnLease): OpResult {
     const id = request.instanceId;
     const row = this.#rows.get(id);
     const conflict = startConflict(row?.status, request);
@@ -257,6 +289,12 @@ export class WritePlan {
     });
     const { event, visibleAt } = startEvent(request);
     this.#enqueue(id, request.executionId, visibleAt, event);
+    if (lease && visibleAt <= request.now) {
+      this.#eager.set(id, { lease, state, event });
+      const planned = this.#rows.get(id)!;
+      planned.leaseToken = lease.token;
+      planned.leaseFree = false;
+    }
     return "done";
   }
 
