@@ -177,7 +177,9 @@ compare ratios from one run rather than absolute figures across runs.
 - Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.kernel}, Node ${m.node}
 - Versions: ${versions}
 - \`weft-pg\`, \`weft-pg-3nodes\`: the in-process SDK on the PostgreSQL store (same server as DBOS, fsync and
-  synchronous_commit on), with one engine node, and with this process plus two more node processes sharing the work.
+  synchronous_commit on), with one engine node, and with this process plus two more node processes sharing the work
+  (W2's starts spread over the three nodes in turn, as a load balancer would). As for DBOS, one database and one
+  set of processes serve all runs of a system.
 - \`weft\`: the in-process SDK on the embedded SQLite store (WAL, \`synchronous=FULL\`: every acknowledged change
   is fsynced); its W6 goes through the HTTP API of \`weft run\`. \`weft-grpc\`: a \`weft run\` process and an app
   using \`@dapr/dapr\` 3.18's workflow worker and client over gRPC. Peers run with their default durability (see
@@ -206,47 +208,25 @@ ${errors.length ? `\n## Workloads that did not run\n\n${errors.map((e) => `- ${e
 const ANALYSIS = `
 ## Where the targets stand, and why
 
-This file's run (2026-12-04) is on a faster machine than the runs before it: one durable SQLite commit took 0.16 ms
-(0.24 ms, then 0.38-0.43 ms on the machines of the earlier runs), and the peers that wait on the disk got faster
-with it (Restate's W2 went from 116-207 workflows/s to 402-484). Only same-run ratios count.
+This file's run (2026-12-04, evening) is on the same kind of machine as the run before it that day, but a slower
+moment of it: one durable SQLite commit took 0.22 ms (0.16 ms in the morning run), Restate's W2 was 338 workflows/s
+(402-484 in the morning) and DBOS's 123 (187-221). Only same-run ratios count. A W1/W2 run with peers right after
+it is saved as bench/results/w1-w2-2026-12-04T2133.json.
 
-- **W2 >= 10x the peers in process.** Met in this file's run: 10.3x Restate (4,142 against 402 workflows/s) and
-  22.1x DBOS (187). On this machine, the code at the start of the session measured 6.6x (3,214 against 484,
-  bench/results/w2-2026-12-04T1823.json: on the faster disk, Restate had gained more than Weft). Five changes, each
-  measured in alternating A/B runs of a script over the built package (medians of 5 W2 runs per process, three pairs
-  each), took it back above 10x:
-  1. Less work per step in the SQLite store (commit 5a4e175): a turn's activity rows are held back until the
-     group commit, so an activity the instance's next turn consumes before the commit needs neither its insert
-     nor its delete; a turn's write runs without a savepoint (if it ever fails, the whole batch rolls back and the
-     store stops, as after a failed COMMIT); history texts are serialised once, on the engine's side, and travel
-     beside the batch's JSON instead of escaped inside it; the writer thread's "applied" reply lists only outcomes
-     with a value, an error or effects (cloning an empty outcome per turn cost the engine's thread). Before 3,518,
-     3,703 and 3,356 workflows/s; after 3,993, 3,987 and 3,716 with the first three, then 3,913, 3,915 and 4,084
-     against 3,265, 3,018 and 3,528 with all four.
-  2. Fewer allocations per step on the engine's thread (9523c56): 4,271, 3,915, 3,684 before; 4,878, 4,145, 4,569
-     after.
-  3. and 4. Replay without promises for synchronous workflows (5a7b72b, f495716): a generator's step, and the
-     processing of each event, return a promise only when the workflow is async. 3,802, 3,953, 3,635 before;
-     4,536, 4,588, 4,317 after the first; then 3,608, 3,305, 3,858 before and 4,074, 3,803, 4,169 after the second.
-  A CPU profile of W2 now has the engine's thread 18% idle and the writer thread 24% idle: the remaining limit is
-  the pipeline between them (a workflow's last turn waits for its commit) more than either thread's CPU. On the
-  engine's thread the largest items are garbage collection (14%), the JSON of turn records and history (15%) and
-  posting batches (4%); on the writer thread the COMMITs (36%, the WAL write and its fsync under load, about
-  0.65 ms each for 110-180 writes). A W1/W2 run with peers right after the changes gave 11.6x Restate and 27.1x
-  DBOS (5,370 against 464 and 198; bench/results/w1-w2-2026-12-04T1840.json). A W2 run without W1 before it, so
-  with the first of its three runs on a cold JIT, gave 7.2x (3,242 against 449;
-  bench/results/w2-2026-12-04T1843.json): the margin depends on warm-up, which the full run (W1 first) gives every
-  system alike. Tried and not kept, no gain in alternating runs: a larger WAL autocheckpoint, a larger page cache,
-  a larger V8 young generation (\`--max-semi-space-size=64\`), and an activity context built as a class instead of
-  closures. Ratios against Restate across all runs with peers, oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x,
-  9.3x, 14.5x, 4.4x, 8.4x, 8.6x, 9.2x, 10.4x, 9.996x, then on this machine 6.6x (old code), 11.6x, 7.2x (cold) and
-  this file's 10.3x.
-- **gRPC W2 >= 2x Restate.** Not met: 162 workflows/s, 0.40x Restate, the same ratio as on the slower machines.
-  The gRPC rows of W2 give the CPU each process spends per work item (a turn or an activity): the app process
-  running @dapr/dapr's worker 0.22 ms here (0.4-0.75 ms on the earlier machines; it decodes each turn's full
-  history with google-protobuf and replays it), \`weft run\` 0.20 ms. A 10-step workflow is 21 items, so one Node
-  process running the SDK completes at most about 1 / (0.22 ms x 21), some 215 workflows/s, whatever the sidecar
-  does, against the 800-plus that 2x Restate needs here; the two processes share the two cores. It is not the SDK's
+- **W2 >= 10x the peers in process.** Met in this file's run: 10.9x Restate (3,696 against 338 workflows/s) and
+  30.1x DBOS (123). In the W1/W2 run after it, 8.5x Restate (2,810 against 331) and 18.3x DBOS (154): the margin
+  over Restate is thin on this machine and moves with the noise of a shared 2-core machine. The changes that
+  brought it above 10x on this machine (commits 5a4e175, 9523c56, 5a7b72b, f495716: activity rows held back until
+  the group commit, fewer allocations per step, replay without promises for synchronous workflows) are described
+  with their A/B figures in the closing note of that stop; ratios against Restate across all runs with peers,
+  oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x, 4.4x, 8.4x, 8.6x, 9.2x, 10.4x, 9.996x, 6.6x (old
+  code), 11.6x, 7.2x (cold JIT), 10.3x, then this file's 10.9x and 8.5x.
+- **gRPC W2 >= 2x Restate.** Not met: 121 workflows/s, 0.36x Restate, the same ratio as in earlier runs. The gRPC
+  rows of W2 give the CPU each process spends per work item (a turn or an activity): the app process running
+  @dapr/dapr's worker 0.31 ms here (0.22-0.75 ms across runs; it decodes each turn's full history with
+  google-protobuf and replays it), \`weft run\` 0.25 ms. A 10-step workflow is 21 items, so one Node process
+  running the SDK completes at most about 1 / (0.31 ms x 21), some 150 workflows/s, whatever the sidecar does,
+  against the 670-plus that 2x Restate needs here; the two processes share the two cores. It is not the SDK's
   10-item concurrency cap: with @dapr/durabletask-js 1.0.0, which runs every item at once (\`node --import tsx
   bench/grpc.ts --sdk durabletask-js\`), W2 measured 59 workflows/s against 57 for @dapr/dapr in back-to-back runs
   of 500 workflows on an earlier machine. What would reach the target: workers in several processes on more cores
@@ -254,22 +234,42 @@ with it (Restate's W2 went from 116-207 workflows/s to 402-484). Only same-run r
   turns instead of replaying each turn's history.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
-  -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (220-420 B per instance across runs): a waiting
+  -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (210-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** With one node met in every run since local turns (3.3x to 5.8x; 3.9x here: 733
-  against 187 workflows/s). With three nodes 2.5x here (475), and 2.5x (507 against 203) in a W2 run before it on
-  this machine; on the earlier machines 2.8x, 2.5x, 3.7x, 2.4x, 2.2x, 3.1x, 2.6x, 2.7x, 3.1x, 3.3x, 3.4x and 3.1x.
-  DBOS gained more from this machine's faster disk (187-221 workflows/s against 50-75 before) than Weft on
-  PostgreSQL did (1 node 690-733 against 240-357), because a Weft step on PostgreSQL is bound by the latency of its
-  group commit, not by the disk: each step is one share of one batch (the node that commits a turn leases the turn's
-  activities to itself and hands their results straight to the next turn; docs/postgres.md), and a batch of about
-  15-18 writes spends, measured under W2 on one node, 0.43 ms on BEGIN, 0.9 ms locking its rows, 1.75 ms in the
-  write statement and 1.25 ms in COMMIT, with two batches in flight. The node process uses about half a core and
-  PostgreSQL about one, so one node is latency-bound; three nodes on the same two cores add processes, not cores,
-  and their smaller batches cost PostgreSQL more per step. On separate machines each node brings its own CPU.
-  Tried and not kept, because A/B runs showed no gain: one history row per turn instead of per event (698 and 515
-  workflows/s for one and three nodes, against 690 and 507), four batches in flight instead of two (664 against
-  671), a Unix socket instead of TCP (665 against 637), and, on the earlier machines, sending BEGIN with the lock and
-  COMMIT with the write, and emptier pages for in-place updates. What would reach it: fewer round trips per batch
-  (a driver with pipelining, or the lock and write in one server-side function), or nodes on their own cores.
+- **PostgreSQL W2 >= 3x DBOS.** Met with one node (5.4x: 668 against 123 workflows/s) and with three (4.4x: 538);
+  in the W1/W2 run after it 4.8x and 3.8x (736 and 578 against 154). Before this session's changes, the morning
+  run had 733 and 475 against DBOS's 187 (3.9x and 2.5x). DBOS's W2 has ranged from 123 to 221 across runs on
+  this kind of machine, so read the three-node ratio with that in mind: against DBOS's best figure, 578 would be
+  2.6x. What changed, each step measured with W2 on one database over several runs (medians of 4 runs per
+  system, alternating configurations):
+  1. The bench itself, for a like-for-like comparison: as DBOS does, one database and one set of engine processes
+     serve all runs of a system (before, every run made a fresh database and fresh node processes, so the two extra
+     nodes always ran on a cold JIT), and with three nodes W2's starts are spread over the nodes in turn, as a load
+     balancer would spread them (before, all starts went to one node).
+  2. Keeping one database across runs showed a real defect: W2 on one node fell from 496 to 208 workflows/s over
+     six runs. This server runs with autovacuum off, so dead rows of updated instances and finished activities
+     piled up, and the plans each connection had cached for its statements while the tables were empty
+     (sequential scans) were never made again. Now a node vacuums and analyzes the store's tables itself when the
+     server's autovacuum is off (src/store/postgres/housekeeper.ts): six runs then stayed between 428 and 468.
+  3. Plans that stay index lookups: the store's sessions use generic plans (\`plan_cache_mode=force_generic_plan\`;
+     the write statement had been planned again at every batch, 0.48 ms of its 1.7 ms) and no sequential scans,
+     hash joins or merge joins (the planner's guess of 100 rows per JSON batch had picked a hash join over the
+     whole primary key of instances). Three alternating pairs with generic plans and no sequential scans (the two
+     join settings came after, when a plan showed the hash join): 449, 502, 540 (1 node) and 538, 451, 488 (3
+     nodes) against 464, 463, 498 and 337, 424, 395.
+  4. Two round trips per batch instead of four: BEGIN travels with the lock statement and COMMIT with the write, as
+     extended-protocol messages before one Sync, so both keep their prepared plans
+     (src/store/postgres/transaction-query.ts). Under load, a round trip cost about 0.85 ms (BEGIN alone took that
+     long). Writing the parameters into one simple-protocol text instead (losing the prepared plans) was slower:
+     471 and 419 (1 node), 362 and 341 (3 nodes).
+  5. Eager starts: a node whose engine keeps up runs the first turn of an instance it starts without a notification
+     and a claim, and a committed turn no longer wakes the claim queue when it left nothing ready (most of the
+     claims in W2 had found nothing). With starts spread over three nodes: 540 and 564 workflows/s; one node 585
+     and 659.
+  Tried and not kept: four batches in flight instead of two (443 and 465 against 468 and 472 with three nodes);
+  leasing up to four claim batches of activities to the committing node (one node 735 and 703 against 646 and 657,
+  but three nodes 501 and 378 against 528 and 537); earlier, one history row per turn, a Unix socket, emptier
+  pages. What limits three nodes here: the two cores. During W2 with three nodes the machine was 91% busy, about
+  1.6 ms of Node CPU and 1.7 ms of PostgreSQL CPU per workflow, so three processes on two cores cannot go much
+  faster than one; on machines of their own each node brings its own CPU.
 `;

@@ -1,9 +1,10 @@
 /**
  * Group commit for PostgreSQL. Every write of a node (starts, events, finished turns, activity results) joins a
- * queue; one transaction at a time takes all that is queued and commits it with a fixed number of round trips:
- * BEGIN, lock the touched instance rows (id order), plan in memory (write-plan.ts), one bulk statement, COMMIT.
- * Concurrent instances thus share round trips and one WAL flush. A deadlock or a concurrent create of the same
- * id on another node rolls the batch back and runs it again; nothing is acknowledged before its COMMIT returns.
+ * queue; one transaction at a time takes all that is queued and commits it in two round trips: BEGIN with the lock
+ * of the touched instance rows (id order), then, after planning in memory (write-plan.ts), one bulk statement with
+ * COMMIT (transaction-query.ts). Concurrent instances thus share round trips and one WAL flush. A deadlock or a
+ * concurrent create of the same id on another node rolls the batch back and runs it again; nothing is
+ * acknowledged before its COMMIT returns.
  */
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
