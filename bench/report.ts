@@ -214,13 +214,14 @@ moment of it: one durable SQLite commit took 0.22 ms (0.16 ms in the morning run
 it is saved as bench/results/w1-w2-2026-12-04T2133.json.
 
 - **W2 >= 10x the peers in process.** Met in this file's run: 10.9x Restate (3,696 against 338 workflows/s) and
-  30.1x DBOS (123). In the W1/W2 run after it, 8.5x Restate (2,810 against 331) and 18.3x DBOS (154): the margin
+  30.1x DBOS (123). In the W1/W2 run after it, 8.5x Restate (2,810 against 331) and 18.3x DBOS (154), and in a
+  W2-only run after that 10.5x (3,040 against 288) and 23.7x (128): the margin
   over Restate is thin on this machine and moves with the noise of a shared 2-core machine. The changes that
   brought it above 10x on this machine (commits 5a4e175, 9523c56, 5a7b72b, f495716: activity rows held back until
   the group commit, fewer allocations per step, replay without promises for synchronous workflows) are described
   with their A/B figures in the closing note of that stop; ratios against Restate across all runs with peers,
   oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x, 4.4x, 8.4x, 8.6x, 9.2x, 10.4x, 9.996x, 6.6x (old
-  code), 11.6x, 7.2x (cold JIT), 10.3x, then this file's 10.9x and 8.5x.
+  code), 11.6x, 7.2x (cold JIT), 10.3x, then this file's 10.9x, 8.5x and 10.5x.
 - **gRPC W2 >= 2x Restate.** Not met: 121 workflows/s, 0.36x Restate, the same ratio as in earlier runs. The gRPC
   rows of W2 give the CPU each process spends per work item (a turn or an activity): the app process running
   @dapr/dapr's worker 0.31 ms here (0.22-0.75 ms across runs; it decodes each turn's full history with
@@ -237,7 +238,8 @@ it is saved as bench/results/w1-w2-2026-12-04T2133.json.
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (210-420 B per instance across runs): a waiting
   instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
 - **PostgreSQL W2 >= 3x DBOS.** Met with one node (5.4x: 668 against 123 workflows/s) and with three (4.4x: 538);
-  in the W1/W2 run after it 4.8x and 3.8x (736 and 578 against 154). Before this session's changes, the morning
+  in the W1/W2 run after it 4.8x and 3.8x (736 and 578 against 154), and in a W2-only run after that 5.3x and 4.0x
+  (685 and 507 against 128; bench/results/w2-2026-12-04T2145.json). Before this session's changes, the morning
   run had 733 and 475 against DBOS's 187 (3.9x and 2.5x). DBOS's W2 has ranged from 123 to 221 across runs on
   this kind of machine, so read the three-node ratio with that in mind: against DBOS's best figure, 578 would be
   2.6x. What changed, each step measured with W2 on one database over several runs (medians of 4 runs per
