@@ -71,6 +71,10 @@ export async function sequentialLatency(env: BenchEnv, sizes: WorkloadSizes): Pr
   };
 }
 
+/** Starts one W2 workflow through `env`'s own client; resolves with its id. */
+export const startSequential = (env: BenchEnv): Promise<string> =>
+  env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
+
 /**
  * W2: 1,000 workflows of 10 steps, 50 at a time. `start` starts the i-th one (by default through this process's
  * client) and returns its id; completion is awaited here.
@@ -78,8 +82,7 @@ export async function sequentialLatency(env: BenchEnv, sizes: WorkloadSizes): Pr
 export async function sequentialThroughput(
   env: BenchEnv,
   sizes: WorkloadSizes,
-  start: (index: number) => Promise<string> = () =>
-    env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW),
+  start: (index: number) => Promise<string> = () => startSequential(env),
 ): Promise<Metrics> {
   const before = env.store.commitStats;
   const t0 = nowMs();

@@ -13,9 +13,8 @@ import { WEFT_VERSION } from "../src/cli/version.js";
 import { PostgresStore } from "../src/store/postgres/postgres-store.js";
 import { createBenchDatabase } from "./peers/dbos-database.js";
 import { type RunHooks, runWorkloads } from "./peers/harness.js";
-import { type PeerOptions, type PeerResult, STEPS_PER_WORKFLOW } from "./peers/types.js";
-import { openBenchEnv, sequentialLatency, sequentialThroughput } from "./weft-in-process.js";
-import { sequential } from "./workflows.js";
+import type { PeerOptions, PeerResult } from "./peers/types.js";
+import { openBenchEnv, sequentialLatency, sequentialThroughput, startSequential } from "./weft-in-process.js";
 
 interface Node {
   child: ChildProcess;
@@ -70,10 +69,8 @@ export async function runWeftPostgres(nodes: number, options: PeerOptions & RunH
           workloads: {
             W1: (sizes) => sequentialLatency(env, sizes),
             W2: async (sizes) => {
-              const metrics = await sequentialThroughput(env, sizes, (i) => {
-                const node = i % nodes === 0 ? undefined : others[(i % nodes) - 1];
-                return node ? node.start() : env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
-              });
+              const starters = [() => startSequential(env), ...others.map((node) => node.start)];
+              const metrics = await sequentialThroughput(env, sizes, (i) => starters[i % starters.length]!());
               if (nodes > 1) {
                 // The commit count is this process's alone; the other nodes commit their share elsewhere.
                 delete metrics.commits;

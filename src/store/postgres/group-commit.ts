@@ -148,7 +148,7 @@ export class GroupCommit {
       for (const p of batch) p.reject(storeError(failure));
       return [];
     }
-    const { plan, results, leased, started, readyInstances } = committed;
+    const { plan, results, ...work } = committed;
     this.stats.commits += 1;
     this.stats.writes += batch.length;
     const deferred: Pending[] = [];
@@ -158,7 +158,7 @@ export class GroupCommit {
       else if (result === "defer") deferred.push(p);
       else p.reject(result);
     });
-    this.#options.onCommit(plan, { leased, started, readyInstances });
+    this.#options.onCommit(plan, work);
     return deferred;
   }
 

@@ -41,4 +41,8 @@ describe.skipIf(!url)("queryInTransaction", () => {
     expect(await queryInTransaction(client, insert(4), { begin: true, commit: true })).toEqual([{ id: 4 }]);
     expect(await count()).toBe(3);
   });
+
+  test("an unnamed statement is refused: node-postgres would send it without BEGIN or COMMIT", () => {
+    expect(() => queryInTransaction(client, { text: "SELECT 1" }, { begin: true })).toThrow(TypeError);
+  });
 });

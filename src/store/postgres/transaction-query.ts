@@ -71,6 +71,8 @@ export function queryInTransaction<R extends object>(
   query: pg.QueryConfig<unknown[]>,
   edges: { begin?: boolean; commit?: boolean },
 ): Promise<R[]> {
+  // Without a name (and parameters), node-postgres would send the text as a simple query, without BEGIN or COMMIT.
+  if (!query.name) throw new TypeError("queryInTransaction needs a named (prepared) statement");
   const begin = edges.begin ?? false;
   const commit = edges.commit ?? false;
   return new Promise((resolve, reject) => {

@@ -103,7 +103,7 @@ export class WritePlan {
   readonly #leased = new Map<string, BatchWrites["activities"][number]>();
   readonly #created = new Map<string, { state: InstanceState; historyLength: number }>();
   /** Created instances whose first turn this node leased, with their start event. */
-  readonly #eager = new Map<string, { lease: TurnLease; state: InstanceState; event: InboxEvent }>();
+  readonly #eager = new Map<string, { lease: TurnLease; event: InboxEvent }>();
   readonly #finished = new Map<string, { state: InstanceState; historyLength: number }>();
   readonly #released = new Set<string>();
   readonly #consumed: number[] = [];
@@ -206,10 +206,9 @@ export class WritePlan {
     return inboxRows.flatMap(({ instance, id }) => {
       const eager = this.#eager.get(instance);
       if (!eager) return [];
+      const { state } = this.#created.get(instance)!;
       const receipt: TurnReceipt = { token: eager.lease.token, inboxIds: [id] };
-      return [
-        { instanceId: instance, state: eager.state, historyLength: 0, newEvents: [eager.event], receipt },
-      ];
+      return [{ instanceId: instance, state, historyLength: 0, newEvents: [eager.event], receipt }];
     });
   }
 
@@ -290,7 +289,7 @@ export class WritePlan {
     const { event, visibleAt } = startEvent(request);
     this.#enqueue(id, request.executionId, visibleAt, event);
     if (lease && visibleAt <= request.now) {
-      this.#eager.set(id, { lease, state, event });
+      this.#eager.set(id, { lease, event });
       const planned = this.#rows.get(id)!;
       planned.leaseToken = lease.token;
       planned.leaseFree = false;
