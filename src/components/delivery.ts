@@ -5,7 +5,7 @@
  * redelivers it to whoever consumes next.
  */
 
-import type { Logger } from "../engine/logger.js";
+import type { Logger } from "../core/logger.js";
 import type { WorkflowService } from "../engine/service.js";
 import { type BrokerMessage, type MessageHandler, sleep } from "./brokers/broker.js";
 import { type EventRecord, receivedEvent } from "./cloud-event.js";

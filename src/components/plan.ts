@@ -4,7 +4,7 @@
  * file and the field. Components Weft does not use (state stores, output bindings, ...) are listed as skipped.
  */
 import { WeftError } from "../core/errors.js";
-import type { Logger } from "../engine/logger.js";
+import type { Logger } from "../core/logger.js";
 import { assertCronName, parseSchedule, type Schedule } from "./bindings/cron.js";
 import type { InputBinding, PubSub } from "./brokers/broker.js";
 import { InMemoryPubSub } from "./brokers/in-memory.js";

@@ -5,7 +5,7 @@
  * each client's reconnects, with unacknowledged messages redelivered.
  */
 import { WeftError } from "../core/errors.js";
-import { type Logger, silentLogger } from "../engine/logger.js";
+import { type Logger, silentLogger } from "../core/logger.js";
 import type { WorkflowService } from "../engine/service.js";
 import { CronTrigger } from "./bindings/cron.js";
 import type { InputBinding, OutgoingMessage, PubSub } from "./brokers/broker.js";

@@ -7,10 +7,10 @@ import { applyTurn, orderTurnEvents } from "../core/apply.js";
 import { isWeftError } from "../core/errors.js";
 import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history.js";
 import { isTerminalStatus } from "../core/history.js";
+import type { Logger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
-import type { Logger } from "./logger.js";
-import { silentLogger } from "./logger.js";
 import { Pump } from "./pump.js";
 
 export interface EngineOptions {

@@ -5,10 +5,10 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { WeftError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
 import type { Activity, Workflow } from "../core/replay/types.js";
 import { Engine } from "../engine/engine.js";
 import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
-import type { Logger } from "../engine/logger.js";
 import { WorkflowService } from "../engine/service.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { CronTrigger, parseSchedule, tickStamp } from "../../src/components/bindings/cron.js";
 import { InstanceIdTemplate } from "../../src/components/template.js";
-import { silentLogger } from "../../src/engine/logger.js";
+import { silentLogger } from "../../src/core/logger.js";
 import { eventually } from "../eventually.js";
 import { outcomeCounter, startHarness, type TriggerHarness } from "./harness.js";
 

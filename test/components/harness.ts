@@ -13,7 +13,7 @@ import { planTriggers } from "../../src/components/plan.js";
 import { loadResources } from "../../src/components/resources.js";
 import { TriggerManager } from "../../src/components/triggers.js";
 import type { InstanceState } from "../../src/core/instance.js";
-import type { Logger } from "../../src/engine/logger.js";
+import type { Logger } from "../../src/core/logger.js";
 import type { WorkflowService } from "../../src/engine/service.js";
 import { type WorkflowContext, WorkflowRuntime } from "../../src/index.js";
 import { eventually } from "../eventually.js";

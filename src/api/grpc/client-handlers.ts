@@ -5,7 +5,7 @@
  */
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
 import { fromPayload, toWireEvent } from "./translate-events.js";
 import { purgeFilterOf, startTimeOf, toWireInstanceResponse } from "./translate-state.js";

@@ -10,9 +10,9 @@
  *   const port = await sidecar.listen("127.0.0.1", 50001);
  */
 import { Server, ServerCredentials } from "@grpc/grpc-js";
+import type { Logger } from "../../core/logger.js";
+import { silentLogger } from "../../core/logger.js";
 import type { ExecutorRouter } from "../../engine/executor.js";
-import type { Logger } from "../../engine/logger.js";
-import { silentLogger } from "../../engine/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
 import { apiTokenInterceptor } from "./auth.js";
 import { clientHandlers } from "./client-handlers.js";

@@ -1,7 +1,7 @@
 /** Adapts an async function to a grpc-js unary handler: errors become statuses, a cancelled call aborts the work. */
 import type { handleUnaryCall } from "@grpc/grpc-js";
 import { isWeftError } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import { toGrpcStatus } from "./status.js";
 
 export interface CallContext {

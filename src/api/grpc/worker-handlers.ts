@@ -1,7 +1,7 @@
 /** The worker RPCs: Hello, the GetWorkItems stream, and the calls that hand results back. */
 import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { WeftError } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import { unary } from "./unary.js";
 import type { WireActivityResponse, WireOrchestratorResponse, WireWorkItem } from "./wire.js";
 import type { WorkStreams } from "./work-streams.js";

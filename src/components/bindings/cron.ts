@@ -7,7 +7,7 @@
  */
 import { CronExpressionParser } from "cron-parser";
 import { WeftError } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
 import { sleep } from "../brokers/broker.js";
 import type { EventRecord } from "../cloud-event.js";

@@ -16,7 +16,7 @@ import {
   nanos,
   StorageType,
 } from "nats";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { MetadataReader } from "../metadata.js";
 import type { InputBinding, MessageHandler, OutgoingMessage, PubSub } from "./broker.js";
 

@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import mqtt, { type IPublishPacket, type MqttClient } from "mqtt";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { MetadataReader } from "../metadata.js";
 import type { InputBinding, MessageHandler, OutgoingMessage, PubSub } from "./broker.js";
 

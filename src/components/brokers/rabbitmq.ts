@@ -12,7 +12,7 @@ import {
   connect,
   type RecoveringChannelModel,
 } from "amqplib";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { MetadataReader } from "../metadata.js";
 import type { BrokerMessage, InputBinding, MessageHandler, OutgoingMessage, PubSub } from "./broker.js";
 

@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Redis, type RedisOptions } from "ioredis";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { MetadataReader } from "../metadata.js";
 import {
   type InputBinding,

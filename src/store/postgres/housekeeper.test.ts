@@ -2,7 +2,7 @@ import pg from "pg";
 import { afterEach, describe, expect, test } from "vitest";
 import { eventually } from "../../../test/eventually.js";
 import { freshSchema, testPostgresUrl } from "../../../test/postgres/database.js";
-import { silentLogger } from "../../engine/logger.js";
+import { silentLogger } from "../../core/logger.js";
 import { Housekeeper } from "./housekeeper.js";
 import { PostgresStore } from "./postgres-store.js";
 

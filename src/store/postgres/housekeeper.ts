@@ -9,7 +9,7 @@
  * does the work (a session advisory lock, not waited for).
  */
 import type pg from "pg";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import { STORE_TABLES } from "./migrations.js";
 
 export interface HousekeeperOptions {

@@ -5,7 +5,7 @@
  * here; the late completion is then refused (`lock_lost`) or ignored by the write that checks its token.
  */
 import type pg from "pg";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import * as sql from "./queries.js";
 
 export class LeaseKeeper {

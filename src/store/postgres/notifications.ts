@@ -6,7 +6,7 @@
  */
 import type pg from "pg";
 import type { RuntimeStatus } from "../../core/history.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 
 export interface Notice {
   /** The node that sent it; a node ignores its own (it already acted on them). */

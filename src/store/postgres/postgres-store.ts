@@ -13,7 +13,7 @@ import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
-import { type Logger, silentLogger } from "../../engine/logger.js";
+import { type Logger, silentLogger } from "../../core/logger.js";
 import { rowToActivityTask } from "../rows.js";
 import type {
   ActivityWorkItem,

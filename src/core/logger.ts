@@ -1,4 +1,7 @@
-/** The logging shape the engine needs; pino's Logger satisfies it. */
+/**
+ * The logging shape every layer uses; pino's Logger satisfies it. It lives in core, beside the other shared
+ * shapes, so the stores (which sit below the engine) can log without importing the engine. Core itself never logs.
+ */
 export interface Logger {
   error(fields: object, message: string): void;
   warn(fields: object, message: string): void;
