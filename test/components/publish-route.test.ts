@@ -5,8 +5,8 @@
 import type { FastifyInstance } from "fastify";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { createHttpApp } from "../../src/api/http/app.js";
+import { publishRoutes } from "../../src/api/http/routes/publish.js";
 import { TRIGGER_METADATA } from "../../src/components/dispatch.js";
-import { publishRoutes } from "../../src/components/publish-route.js";
 import { eventually } from "../eventually.js";
 import { startHarness, type TriggerHarness } from "./harness.js";
 

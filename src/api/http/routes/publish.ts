@@ -4,12 +4,14 @@
  * `application/cloudevents+json` body through) and answers 204 once the broker has the message. Query
  * parameters: `metadata.rawPayload=true` publishes the bytes as they are; `metadata.cloudevent.<attribute>`
  * sets `id`, `source`, `type`, `subject` or `dataschema`. Errors use Dapr's pub/sub error codes.
+ * It lives at the HTTP edge, not in components/: it parses HTTP (query, content type) and answers with Dapr's
+ * pub/sub error codes, which WeftError's codes cannot tell apart; components/ keeps the envelope and the brokers.
  */
 import type { FastifyPluginAsync } from "fastify";
-import { HttpError } from "../api/http/errors.js";
-import { isWeftError } from "../core/errors.js";
-import type { OutgoingMessage } from "./brokers/broker.js";
-import { encodeEvent, eventIdentity, publishEnvelope } from "./cloud-event.js";
+import type { OutgoingMessage } from "../../../components/brokers/broker.js";
+import { encodeEvent, eventIdentity, publishEnvelope } from "../../../components/cloud-event.js";
+import { isWeftError } from "../../../core/errors.js";
+import { HttpError } from "../errors.js";
 
 /** What the route needs from the trigger manager. */
 export interface Publisher {
