@@ -8,7 +8,7 @@
 import { parseArgs } from "node:util";
 import { DaprWorkflowClient, LogLevel, type WorkflowContext, WorkflowRuntime } from "@dapr/dapr";
 import { type OrchestrationContext, TaskHubGrpcClient, TaskHubGrpcWorker } from "@dapr/durabletask-js";
-import { WEFT_VERSION } from "../src/cli/version.js";
+import { WEFT_VERSION } from "../src/version.js";
 import { startWeft } from "../test/conformance/harness/weft-process.js";
 import type { PeerSystem } from "./peers/harness.js";
 import { cpuMsOf, nowMs, percentile, round, runPool } from "./peers/measure.js";

@@ -10,15 +10,15 @@ import { type Logger, pino } from "pino";
 import { GrpcSidecar } from "./api/grpc/sidecar.js";
 import { createHttpApp } from "./api/http/app.js";
 import { publishRoutes } from "./api/http/routes/publish.js";
-import { loadAppModule } from "./cli/app-module.js";
-import { WEFT_VERSION } from "./cli/version.js";
 import { planTriggers } from "./components/plan.js";
 import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
 import { WeftError } from "./core/errors.js";
+import { loadAppModule } from "./sdk/app-module.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
 import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
 import type { Store } from "./store/store.js";
+import { WEFT_VERSION } from "./version.js";
 
 export interface ServerOptions {
   /** Path of the user's app module (.js, .mjs or .ts) whose default export registers workflows and activities. */

@@ -1,8 +1,8 @@
 /** The `weft` command: `weft run` starts the server; the other commands manage instances through its HTTP API. */
 import { Command } from "commander";
+import { WEFT_VERSION } from "../version.js";
 import { operatorCommands } from "./operator.js";
 import { runCommand } from "./run.js";
-import { WEFT_VERSION } from "./version.js";
 
 const program = new Command()
   .name("weft")

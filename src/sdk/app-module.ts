@@ -1,12 +1,13 @@
 /**
  * Loads the user's app module: any ES module (.js, .mjs, or TypeScript loaded through tsx, so no build step)
- * whose default export registers workflows and activities on the runtime before it starts.
+ * whose default export registers workflows and activities on the runtime before it starts. It belongs to the SDK
+ * (the contract between an app and the runtime), so server.ts can load it without importing cli/.
  */
 import { existsSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { WeftError } from "../core/errors.js";
-import type { WorkflowRuntime } from "../sdk/runtime.js";
+import type { WorkflowRuntime } from "./runtime.js";
 
 export type AppRegistration = (runtime: WorkflowRuntime) => void | Promise<void>;
 
