@@ -7,26 +7,11 @@ import type { FailureDetails } from "./failure.js";
 import type { EventRaised, ExecutionStarted, HistoryEvent, InboxEvent, ParentInstance } from "./history.js";
 import { isTerminalStatus } from "./history.js";
 import type { InstanceState, StartRequest } from "./instance.js";
+import type { ActivityTask, OutboxMessage } from "./work.js";
 
-/** An activity to run: the durable task row the store keeps until its result is recorded. */
-export interface ActivityTask {
-  instanceId: string;
-  executionId: string;
-  /** The eventId of the TaskScheduled event; the result must reference it. */
-  taskId: number;
-  name: string;
-  input?: string;
-  taskExecutionId?: string;
-}
-
-/** An event for some instance's inbox, visible from `visibleAt` on (timers are future-visible messages). */
-export interface OutboxMessage {
-  instanceId: string;
-  /** When set, the message is dropped if the instance has moved on to another execution (continue-as-new). */
-  executionId?: string;
-  event: InboxEvent;
-  visibleAt: number;
-}
+// The stores still import these two from here; issue 16 rewrites the stores, after which they import ./work.js
+// and this line goes.
+export type { ActivityTask, OutboxMessage } from "./work.js";
 
 /**
  * Whether a message reaches its target: the instance exists, is active, and is still in the execution the message

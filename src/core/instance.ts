@@ -2,11 +2,12 @@ import { WeftError } from "./errors.js";
 import type { FailureDetails } from "./failure.js";
 import {
   type ExecutionStarted,
+  type HistoryEvent,
   isTerminalStatus,
   type ParentInstance,
   type RuntimeStatus,
 } from "./history.js";
-import type { ResumePoint } from "./rerun.js";
+import type { ActivityTask, OutboxMessage } from "./work.js";
 
 /** The summary of one workflow instance that the store keeps beside its history. */
 export interface InstanceState {
@@ -25,6 +26,14 @@ export interface InstanceState {
   completedAt?: number;
   /** Key/value pairs given at start (the HTTP `dapr-workflow-metadata` header), returned with the state. */
   metadata?: Record<string, string>;
+}
+
+/** How a new instance starts in the middle of a history instead of at its beginning (a rerun, see rerun.ts). */
+export interface ResumePoint {
+  history: HistoryEvent[];
+  activities: ActivityTask[];
+  messages: OutboxMessage[];
+  childStarts: StartRequest[];
 }
 
 /** A request to create (or, for a terminal id, recreate) an instance. */

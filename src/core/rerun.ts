@@ -4,10 +4,13 @@
  * (the chosen one included) runs again. Replay then carries the workflow on from there: whatever the code does
  * after the kept history is new work.
  */
-import type { ActivityTask, OutboxMessage } from "./apply.js";
 import { WeftError } from "./errors.js";
 import type { ExecutionStarted, HistoryEvent } from "./history.js";
-import type { StartRequest } from "./instance.js";
+import type { ResumePoint } from "./instance.js";
+
+// The stores still import ResumePoint from here; issue 16 rewrites them, after which they import ./instance.js
+// and this line goes.
+export type { ResumePoint } from "./instance.js";
 
 export interface RerunOptions {
   instanceId: string;
@@ -15,14 +18,6 @@ export interface RerunOptions {
   now: number;
   /** Replaces the input of the rerun step (a TaskScheduled or ChildWorkflowInstanceCreated). */
   input?: { value: string | undefined };
-}
-
-/** How a new instance starts in the middle of a history instead of at its beginning. */
-export interface ResumePoint {
-  history: HistoryEvent[];
-  activities: ActivityTask[];
-  messages: OutboxMessage[];
-  childStarts: StartRequest[];
 }
 
 const RERUNNABLE = new Set(["TaskScheduled", "TimerCreated", "ChildWorkflowInstanceCreated"]);

@@ -3,9 +3,9 @@
  * both executors answering with the same TurnResult.
  */
 import type { TurnResult } from "../core/actions.js";
-import type { ActivityTask } from "../core/apply.js";
 import type { FailureDetails } from "../core/failure.js";
 import type { HistoryEvent } from "../core/history.js";
+import type { ActivityTask } from "../core/work.js";
 
 export interface WorkflowTurnRequest {
   readonly instanceId: string;

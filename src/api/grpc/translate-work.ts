@@ -3,10 +3,10 @@
  * workers' responses -> Weft's TurnResult and ActivityOutcome.
  */
 import type { TurnResult, WorkflowAction } from "../../core/actions.js";
-import type { ActivityTask } from "../../core/apply.js";
 import type { FailureDetails } from "../../core/failure.js";
 import type { EventRaised, HistoryEvent } from "../../core/history.js";
 import { childInstanceId } from "../../core/ids.js";
+import type { ActivityTask } from "../../core/work.js";
 import type { ActivityOutcome } from "../../engine/executor.js";
 import {
   fromPayload,
