@@ -7,14 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WorkflowClient, WorkflowRuntime, type WorkflowRuntimeOptions } from "../../src/index.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
-import type { Store } from "../../src/store/store.js";
 import { postgresFactory } from "../postgres/engine-factory.js";
-
-export interface StoreFactory {
-  name: string;
-  /** A fresh, empty database; `open` may be called again after the previous store was closed. */
-  create(): Promise<{ open(): Promise<Store>; cleanup(): Promise<void> }>;
-}
+import type { StoreFactory } from "./store-factory.js";
 
 export const sqliteFactory: StoreFactory = {
   name: "sqlite",

@@ -3,7 +3,7 @@
  * `undefined` when no server is available and none is required.
  */
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import type { StoreFactory } from "../engine/harness.js";
+import type { StoreFactory } from "../engine/store-factory.js";
 import { freshSchema, testPostgresUrl } from "./database.js";
 
 const url = await testPostgresUrl();

@@ -13,6 +13,7 @@ import type { TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState } from "../../core/instance.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
+// biome-ignore lint/suspicious/noImportCycles: being reworked by issue 16 (local-turns.ts <-> write-plan.ts)
 import { activityRowId, type TurnReceipt } from "./write-plan.js";
 
 export interface LocalResult {

@@ -19,6 +19,7 @@ import {
 import type { ResumePoint } from "../../core/rerun.js";
 import { rowToActivityTask } from "../rows.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
+// biome-ignore lint/suspicious/noImportCycles: being reworked by issue 16 (local-turns.ts <-> write-plan.ts)
 import type { LocalResult } from "./local-turns.js";
 import type { BatchWrites } from "./queries.js";
 import { toInstanceRecord } from "./rows.js";
