@@ -1,11 +1,43 @@
-/** The core is pure: its imports never leave src/core and never name Node. Lint checks this too; this is the backstop. */
+/**
+ * The shape of src/, checked on every run (Biome's noRestrictedImports and noImportCycles check parts of it too;
+ * these are the backstop and the part Biome cannot express):
+ * - the core is pure: its imports never leave src/core and never name Node;
+ * - layers point one way: a file imports only from its own layer or a lower one.
+ */
 import { readdirSync, readFileSync } from "node:fs";
-import { dirname, join, relative, resolve } from "node:path";
-import { expect, test } from "vitest";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { describe, expect, test } from "vitest";
 
 const root = resolve(import.meta.dirname, "..");
-const core = join(root, "src/core");
+const src = join(root, "src");
+const core = join(src, "core");
 
+/**
+ * Each top-level entry of src/ and its layer, lowest first. A file may import from its own layer or any lower one.
+ * - core: the domain (history, replay, apply, errors, shared shapes such as Logger); pure.
+ * - store: persistence; sees only core.
+ * - engine, observability: run turns over a Store; observability watches the engine from beside it.
+ * - sdk, api, components: the ways in (in-process SDK, HTTP and gRPC edges, pub/sub and bindings).
+ * - server.ts (the composition root), index.ts (the package's public entry) and version.ts: wire or export the
+ *   layers below; nothing under src/ but cli/ may import them.
+ * - cli: the command line, on top of everything.
+ * A new top-level folder fails the test until it is given a layer here.
+ */
+const LAYERS: Record<string, number> = {
+  core: 0,
+  store: 1,
+  engine: 2,
+  observability: 2,
+  sdk: 3,
+  api: 3,
+  components: 3,
+  "server.ts": 4,
+  "index.ts": 4,
+  "version.ts": 4,
+  cli: 5,
+};
+
+/** Source files under `dir`; tests are left out, since a test may reach across layers to set its scene up. */
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
     e.isDirectory()
@@ -16,14 +48,38 @@ function files(dir: string): string[] {
   );
 }
 
+/** Every module specifier a source names: static imports and re-exports, side-effect imports, dynamic imports. */
+function specifiers(source: string): string[] {
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*["']([^"']+)["']|import\s*\(\s*["']([^"']+)["']\s*\)|^\s*import\s*["']([^"']+)["']/gm;
+  return [...source.matchAll(pattern)].map((m) => (m[1] ?? m[2] ?? m[3])!);
+}
+
+/** The top-level entry of src/ a path belongs to ("core", "server.ts", ...). */
+function topOf(path: string): string {
+  return relative(src, path).split(sep)[0]!;
+}
+
+/** Why `file` may not import `spec`, or undefined when it may. Package imports are not layered here. */
+function layerViolation(file: string, spec: string): string | undefined {
+  if (!spec.startsWith(".")) return undefined;
+  const target = resolve(dirname(file), spec);
+  if (!target.startsWith(src + sep)) return undefined;
+  const from = topOf(file);
+  const to = topOf(target).replace(/\.js$/, ".ts");
+  const fromLayer = LAYERS[from];
+  const toLayer = LAYERS[to];
+  if (fromLayer === undefined) return `src/${from} has no layer; give it one in test/architecture.test.ts`;
+  if (toLayer === undefined) return `src/${to} has no layer; give it one in test/architecture.test.ts`;
+  if (toLayer > fromLayer) return `${from} (layer ${fromLayer}) may not import ${to} (layer ${toLayer})`;
+  return undefined;
+}
+
 test("src/core imports only src/core and nothing from Node", () => {
   const offences: string[] = [];
   for (const file of files(core)) {
     const source = readFileSync(file, "utf8");
-    for (const match of source.matchAll(
-      /(?:import|export)[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g,
-    )) {
-      const spec = match[1] ?? match[2]!;
+    for (const spec of specifiers(source)) {
       const target = spec.startsWith(".") ? resolve(dirname(file), spec) : spec;
       if (!spec.startsWith(".") || !target.startsWith(core))
         offences.push(`${relative(root, file)} imports ${spec}`);
@@ -33,4 +89,48 @@ test("src/core imports only src/core and nothing from Node", () => {
     }
   }
   expect(offences).toEqual([]);
+});
+
+describe("layers point one way: core <- store <- engine <- sdk/api/components <- server <- cli", () => {
+  test("every top-level entry of src/ has a layer", () => {
+    const unknown = readdirSync(src).filter(
+      (name) => !name.endsWith(".test.ts") && LAYERS[name] === undefined,
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  test("no file imports from a higher layer", () => {
+    const offences: string[] = [];
+    let checked = 0;
+    for (const file of files(src)) {
+      for (const spec of specifiers(readFileSync(file, "utf8"))) {
+        checked++;
+        const why = layerViolation(file, spec);
+        if (why) offences.push(`${relative(root, file)} imports ${spec}: ${why}`);
+      }
+    }
+    expect(offences).toEqual([]);
+    expect(checked).toBeGreaterThan(300);
+  });
+
+  test("the check itself catches an upward import in each form", () => {
+    const storeFile = join(src, "store/postgres/housekeeper.ts");
+    const up = [
+      'import type { Engine } from "../../engine/engine.js";',
+      'export { Engine } from "../../engine/engine.js";',
+      'const m = await import("../../engine/engine.js");',
+      'import "../../engine/engine.js";',
+      'import {\n  type A,\n  B,\n} from "../../server.js";',
+    ];
+    for (const line of up) {
+      const [spec] = specifiers(line);
+      expect(spec, line).toBeDefined();
+      expect(layerViolation(storeFile, spec!), line).toMatch(/may not import/);
+    }
+    expect(layerViolation(storeFile, "../../core/history.js")).toBeUndefined();
+    expect(layerViolation(join(src, "server.ts"), "./cli/run.js")).toMatch(/may not import cli/);
+    expect(layerViolation(join(src, "cli/run.ts"), "../server.js")).toBeUndefined();
+    expect(layerViolation(join(src, "api/http/app.ts"), "../../components/resources.js")).toBeUndefined();
+    expect(layerViolation(join(src, "sdk/x.ts"), "../dashboard/x.js")).toMatch(/has no layer/);
+  });
 });
