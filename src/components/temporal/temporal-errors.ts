@@ -50,11 +50,18 @@ export class TemporalErrors {
     const details = error.details || error.message;
     switch (error.code) {
       case grpcStatus.UNAVAILABLE:
-      case grpcStatus.DEADLINE_EXCEEDED:
         return this.#outageError(
           "unreachable",
           "unavailable",
           `Temporal at ${address} is unreachable: ${details}`,
+          error,
+        );
+      // gRPC's own text here describes the last retry, not the wait: say what the caller waited for.
+      case grpcStatus.DEADLINE_EXCEEDED:
+        return this.#outageError(
+          "unreachable",
+          "unavailable",
+          `Temporal at ${address} is unreachable or did not answer within ${this.#config.requestTimeoutMs} ms (requestTimeout)`,
           error,
         );
       case grpcStatus.UNAUTHENTICATED:
