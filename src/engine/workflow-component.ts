@@ -3,6 +3,9 @@
  * engine is one implementation (`EngineWorkflowComponent`, below); an external engine (Temporal, in
  * src/components/temporal/) is another. The HTTP routes pick one by the component name in the path and call
  * only this interface.
+ *
+ * No `list`: Dapr's API has no list route that names a component, and Weft's own list route (like its history,
+ * rerun and long-poll routes) reads the built-in engine's store, which a Temporal cluster does not share.
  */
 import { WeftError, type WeftErrorCode } from "../core/errors.js";
 import type { RuntimeStatus } from "../core/history.js";

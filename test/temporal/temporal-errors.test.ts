@@ -10,7 +10,7 @@ import type { ComponentResource } from "../../src/components/resources.js";
 import { type Harness, harness } from "../http/harness.js";
 import { GrpcFailure, TemporalDouble, timestamp } from "./temporal-double.js";
 
-type LogLine = { level: number; msg: string; component?: string };
+type LogLine = { level: number; msg: string; workflowComponent?: string };
 
 function capturingLogger() {
   const lines: LogLine[] = [];
@@ -68,7 +68,7 @@ test("an unknown namespace is a 502 on every route, logged once; the end of the 
   expect(log.errors().map((l) => l.msg)).toEqual([
     expect.stringMatching(/has no namespace 'orders-ns'.*logged once until Temporal answers again/),
   ]);
-  expect(log.errors()[0]!.component).toBe("temporal");
+  expect(log.errors()[0]!.workflowComponent).toBe("temporal");
 
   double.reset();
   double.answer("DescribeWorkflowExecution", () => ({

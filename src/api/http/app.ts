@@ -68,7 +68,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   );
   const logger = options.logger;
   const components = openWorkflowComponents(options.resources ?? [], builtIn, (name) =>
-    logger ? logger.child({ component: name }) : silentLogger,
+    logger ? logger.child({ workflowComponent: name }) : silentLogger,
   );
   const ctx: RouteContext = {
     runtime,

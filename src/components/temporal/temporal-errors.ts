@@ -138,12 +138,9 @@ export class TemporalErrors {
     return new ComponentError(code, message, { logged: false, cause });
   }
 
+  /** The logger names the component already (see openWorkflowComponents). */
   #where() {
-    return {
-      component: this.#config.component,
-      address: this.#config.address,
-      namespace: this.#config.namespace,
-    };
+    return { address: this.#config.address, namespace: this.#config.namespace };
   }
 }
 
