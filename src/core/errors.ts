@@ -14,6 +14,8 @@ export type WeftErrorCode =
   | "payload_too_large"
   | "unauthenticated"
   | "unavailable"
+  | "unimplemented"
+  | "upstream_failed"
   | "internal";
 
 export class WeftError extends Error {

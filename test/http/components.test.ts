@@ -89,16 +89,16 @@ test("the metadata route lists the components", async () => {
   );
 });
 
-test("a workflow component of another engine type is refused at startup with the file and the field", async () => {
-  const other = mkdtempSync(join(tmpdir(), "weft-http-temporal-"));
+test("a workflow component of an engine type Weft does not drive is refused at startup with the file and the field", async () => {
+  const other = mkdtempSync(join(tmpdir(), "weft-http-cadence-"));
   try {
     writeFileSync(
-      join(other, "temporal.yaml"),
-      "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: temporal\nspec:\n  type: workflow.temporal\n",
+      join(other, "cadence.yaml"),
+      "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: cadence\nspec:\n  type: workflow.cadence\n",
     );
     const resources = await loadResources(other);
     await expect(harness({ resources: resources.components })).rejects.toThrow(
-      /temporal\.yaml: spec\.type: .*'workflow\.temporal'.*workflow\.dapr/,
+      /cadence\.yaml: spec\.type: .*'workflow\.cadence'.*'workflow\.dapr'.*'workflow\.temporal'/,
     );
   } finally {
     rmSync(other, { recursive: true, force: true });

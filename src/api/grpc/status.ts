@@ -14,6 +14,8 @@ const CODES: Record<WeftErrorCode, status> = {
   payload_too_large: status.RESOURCE_EXHAUSTED,
   unauthenticated: status.UNAUTHENTICATED,
   unavailable: status.UNAVAILABLE,
+  unimplemented: status.UNIMPLEMENTED,
+  upstream_failed: status.UNAVAILABLE,
   internal: status.INTERNAL,
 };
 

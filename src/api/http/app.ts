@@ -11,9 +11,11 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { ComponentResource } from "../../components/resources.js";
+import { silentLogger } from "../../engine/logger.js";
+import { ComponentError, EngineWorkflowComponent } from "../../engine/workflow-component.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { requireApiToken } from "./auth.js";
-import { workflowComponentNames } from "./components.js";
+import { openWorkflowComponents } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -58,10 +60,21 @@ export interface HttpAppOptions {
 
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const closing = new AbortController();
+  const canRunRemotely = options.canRunRemotely ?? (() => false);
+  const runtime = options.runtime;
+  const builtIn = new EngineWorkflowComponent(
+    () => runtime.service,
+    (name) => runtime.registeredWorkflows.includes(name) || canRunRemotely(name),
+  );
+  const logger = options.logger;
+  const components = openWorkflowComponents(options.resources ?? [], builtIn, (name) =>
+    logger ? logger.child({ workflowComponent: name }) : silentLogger,
+  );
   const ctx: RouteContext = {
-    runtime: options.runtime,
-    components: new Set(workflowComponentNames(options.resources ?? [])),
-    canRunRemotely: options.canRunRemotely ?? (() => false),
+    runtime,
+    components,
+    builtIn,
+    canRunRemotely,
     maxWaitSeconds: options.maxWaitSeconds ?? DEFAULT_MAX_WAIT_SECONDS,
     closing: closing.signal,
   };
@@ -85,7 +98,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toErrorAnswer(error, request.routeOptions.config?.operation);
-    if (status >= 500) request.log.error({ err: error, url: request.url }, "request failed");
+    // A component logs its own outages once; logging each request it fails would bury the log.
+    const logged = error instanceof ComponentError && error.logged;
+    if (status >= 500 && !logged) request.log.error({ err: error, url: request.url }, "request failed");
     return reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) =>
@@ -96,6 +111,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   );
   if (options.apiToken) requireApiToken(app, options.apiToken, OPEN_ROUTES);
   app.addHook("preClose", async () => closing.abort());
+  app.addHook("onClose", async () => {
+    for (const workflows of new Set(components.values())) await workflows.close();
+  });
   // Answers sent while closing (long polls cut short, requests in flight) end their connection, so a client's
   // keep-alive socket cannot hold shutdown up.
   app.addHook("onSend", async (_request, reply) => {

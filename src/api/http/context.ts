@@ -3,13 +3,16 @@
  * after `workflows/` names a workflow component (Dapr 1.11+) or a workflow type (the older documented forms).
  */
 import type { WorkflowService } from "../../engine/service.js";
+import type { WorkflowComponent } from "../../engine/workflow-component.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { HttpError } from "./errors.js";
 
 export interface RouteContext {
   readonly runtime: WorkflowRuntime;
-  /** Workflow component names, `dapr` included. */
-  readonly components: ReadonlySet<string>;
+  /** Workflow components by name, `dapr` included; the workflow routes act only through these. */
+  readonly components: ReadonlyMap<string, WorkflowComponent>;
+  /** The built-in engine as a component: what the older route forms (a workflow type in the path) act on. */
+  readonly builtIn: WorkflowComponent;
   /** True when a remote (gRPC) worker may run a workflow name this process has not registered. */
   readonly canRunRemotely: (workflowName: string) => boolean;
   readonly maxWaitSeconds: number;
@@ -17,8 +20,16 @@ export interface RouteContext {
   readonly closing: AbortSignal;
 }
 
+/** The built-in engine's service, for Weft's own routes (which name no component). */
 export function service(ctx: RouteContext): WorkflowService {
   return ctx.runtime.service;
+}
+
+/** The component a Dapr route's component segment names; a 400 for any other name. */
+export function component(ctx: RouteContext, segment: string): WorkflowComponent {
+  const found = ctx.components.get(segment);
+  if (!found) throw componentNotFound(ctx, segment);
+  return found;
 }
 
 /** A workflow name some worker can run: registered in this process, or accepted by a connected remote worker. */
@@ -42,17 +53,24 @@ export function componentNotFound(ctx: RouteContext, segment: string): HttpError
   return new HttpError(
     400,
     "ERR_WORKFLOW_COMPONENT_NOT_FOUND",
-    `'${segment}' is neither a workflow component (${[...ctx.components].join(", ")}) nor a known workflow type`,
+    `'${segment}' is neither a workflow component (${[...ctx.components.keys()].join(", ")}) nor a known workflow type`,
   );
 }
 
 /**
- * Checks the segment before an instance id: a component, or (older forms) a workflow type this server can run
- * or the addressed instance's own workflow name. Anything else is a 400 rather than a silent guess.
+ * Resolves the segment before an instance id: a component, or (older forms) a workflow type this server can run
+ * or the addressed instance's own workflow name, which mean the built-in engine. Anything else is a 400 rather
+ * than a silent guess.
  */
-export async function checkScope(ctx: RouteContext, segment: string, instanceId: string): Promise<void> {
-  if (isComponent(ctx, segment) || canRun(ctx, segment)) return;
+export async function checkScope(
+  ctx: RouteContext,
+  segment: string,
+  instanceId: string,
+): Promise<WorkflowComponent> {
+  const named = ctx.components.get(segment);
+  if (named) return named;
+  if (canRun(ctx, segment)) return ctx.builtIn;
   const state = await service(ctx).get(instanceId);
-  if (state?.name === segment) return;
+  if (state?.name === segment) return ctx.builtIn;
   throw componentNotFound(ctx, segment);
 }

@@ -54,6 +54,8 @@ const WEFT_CODES: Record<WeftErrorCode, { status: number; errorCode?: string }> 
   unauthenticated: { status: 401, errorCode: "ERR_API_TOKEN_INVALID" },
   timeout: { status: 504 },
   unavailable: { status: 503 },
+  unimplemented: { status: 501 },
+  upstream_failed: { status: 502 },
   lock_lost: { status: 500 },
   nondeterminism: { status: 500 },
   internal: { status: 500 },

@@ -1,6 +1,6 @@
 /** Weft's instance state and history in the JSON shapes the HTTP API answers with. */
 import type { HistoryEvent } from "../../core/history.js";
-import type { InstanceState } from "../../core/instance.js";
+import type { WorkflowSnapshot } from "../../engine/workflow-component.js";
 
 /** Dapr's `GetWorkflowResponse` (json names of workflow.proto), plus the start metadata when there is some. */
 export interface DaprWorkflowJson {
@@ -13,7 +13,7 @@ export interface DaprWorkflowJson {
   metadata?: Record<string, string>;
 }
 
-export function toDaprWorkflow(state: InstanceState): DaprWorkflowJson {
+export function toDaprWorkflow(state: WorkflowSnapshot): DaprWorkflowJson {
   // Values are the raw stored text (JSON as given), exactly as Dapr returns them.
   const properties: Record<string, string> = {};
   if (state.input !== undefined) properties["dapr.workflow.input"] = state.input;
@@ -37,7 +37,7 @@ export function toDaprWorkflow(state: InstanceState): DaprWorkflowJson {
 }
 
 /** The `WFInfo` answer of the v1.0-alpha1 API generation (seed 002). */
-export function toAlpha1Info(state: InstanceState) {
+export function toAlpha1Info(state: WorkflowSnapshot) {
   return {
     WFInfo: { instance_id: state.instanceId },
     start_time: new Date(state.createdAt).toISOString(),

@@ -5,7 +5,8 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { encodePayload } from "../../../core/payload.js";
-import { checkScope, componentNotFound, isComponent, type RouteContext, service } from "../context.js";
+import type { WorkflowComponent } from "../../../engine/workflow-component.js";
+import { checkScope, component, type RouteContext } from "../context.js";
 import { HttpError } from "../errors.js";
 import { toAlpha1Info, toDaprWorkflow } from "../present.js";
 import { bodyText, checkInstanceId, jsonObjectBody } from "../request.js";
@@ -13,11 +14,10 @@ import { bodyText, checkInstanceId, jsonObjectBody } from "../request.js";
 type InstanceParams = { scope: string; instanceId: string };
 
 export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
-  /** Validates the id and the scope segment; returns the id. */
-  const target = async (params: InstanceParams): Promise<string> => {
+  /** Validates the id and the scope segment; returns the id and the component that acts on it. */
+  const target = async (params: InstanceParams): Promise<[string, WorkflowComponent]> => {
     checkInstanceId(params.instanceId);
-    await checkScope(ctx, params.scope, params.instanceId);
-    return params.instanceId;
+    return [params.instanceId, await checkScope(ctx, params.scope, params.instanceId)];
   };
   const accepted = (reply: FastifyReply) => reply.code(202).send({});
 
@@ -25,8 +25,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId",
     { config: { operation: "get" } },
     async (request) => {
-      const id = await target(request.params);
-      return toDaprWorkflow(await service(ctx).require(id));
+      const [id, workflows] = await target(request.params);
+      return toDaprWorkflow(await workflows.get(id));
     },
   );
 
@@ -34,10 +34,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:component/:workflowName/:instanceId",
     { config: { operation: "get" } },
     async (request) => {
-      const { component, instanceId } = request.params;
-      if (!isComponent(ctx, component)) throw componentNotFound(ctx, component);
-      checkInstanceId(instanceId);
-      return toAlpha1Info(await service(ctx).require(instanceId));
+      const workflows = component(ctx, request.params.component);
+      return toAlpha1Info(await workflows.get(checkInstanceId(request.params.instanceId)));
     },
   );
 
@@ -45,8 +43,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId/raiseEvent/:eventName",
     { config: { operation: "raise" } },
     async (request, reply) => {
-      const id = await target(request.params);
-      await service(ctx).raiseEvent(id, request.params.eventName, bodyText(request.body));
+      const [id, workflows] = await target(request.params);
+      await workflows.raiseEvent(id, request.params.eventName, bodyText(request.body));
       return accepted(reply);
     },
   );
@@ -56,7 +54,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId/raiseEvent",
     { config: { operation: "raise" } },
     async (request, reply) => {
-      const id = await target(request.params);
+      const [id, workflows] = await target(request.params);
       const body = jsonObjectBody(request.body, '{"eventName": "<name>", "eventData": <any JSON value>}');
       if (typeof body.eventName !== "string" || body.eventName === "") {
         throw new HttpError(
@@ -65,7 +63,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
           'the body must name the event: {"eventName": "<name>", "eventData": <any JSON value>}',
         );
       }
-      await service(ctx).raiseEvent(id, body.eventName, encodePayload(body.eventData));
+      await workflows.raiseEvent(id, body.eventName, encodePayload(body.eventData));
       return accepted(reply);
     },
   );
@@ -75,7 +73,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
       `/workflows/:scope/:instanceId/${verb}`,
       { config: { operation: "pause" } },
       async (request, reply) => {
-        await service(ctx).suspend(await target(request.params));
+        const [id, workflows] = await target(request.params);
+        await workflows.suspend(id);
         return accepted(reply);
       },
     );
@@ -85,7 +84,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId/resume",
     { config: { operation: "resume" } },
     async (request, reply) => {
-      await service(ctx).resume(await target(request.params));
+      const [id, workflows] = await target(request.params);
+      await workflows.resume(id);
       return accepted(reply);
     },
   );
@@ -95,8 +95,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId/terminate",
     { config: { operation: "terminate" } },
     async (request, reply) => {
-      const id = await target(request.params);
-      await service(ctx).terminate(id, bodyText(request.body), true);
+      const [id, workflows] = await target(request.params);
+      await workflows.terminate(id, bodyText(request.body));
       return accepted(reply);
     },
   );
@@ -105,7 +105,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId/purge",
     { config: { operation: "purge" } },
     async (request, reply) => {
-      await service(ctx).purge(await target(request.params), true);
+      const [id, workflows] = await target(request.params);
+      await workflows.purge(id);
       return accepted(reply);
     },
   );
@@ -114,7 +115,8 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:scope/:instanceId",
     { config: { operation: "purge" } },
     async (request, reply) => {
-      await service(ctx).purge(await target(request.params), true);
+      const [id, workflows] = await target(request.params);
+      await workflows.purge(id);
       return reply.code(200).send({});
     },
   );

@@ -9,14 +9,8 @@
  */
 import type { FastifyInstance } from "fastify";
 import { encodePayload } from "../../../core/payload.js";
-import {
-  canRun,
-  componentNotFound,
-  isComponent,
-  notRegistered,
-  type RouteContext,
-  service,
-} from "../context.js";
+import type { WorkflowComponent } from "../../../engine/workflow-component.js";
+import { canRun, component, componentNotFound, notRegistered, type RouteContext } from "../context.js";
 import { bodyText, checkInstanceId, jsonObjectBody, parseWorkflowMetadata, queryValue } from "../request.js";
 import { statusUrl } from "./weft.js";
 
@@ -31,19 +25,24 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const { first, second } = request.params;
       let name: string;
       let instanceId: string | undefined;
-      if (isComponent(ctx, first)) {
+      let workflows = ctx.components.get(first);
+      if (workflows) {
         name = second;
         instanceId = queryValue(request.query, "instanceID") || undefined;
-        if (!canRun(ctx, name)) throw notRegistered(name);
+        if (!workflows.canStart(name)) throw notRegistered(name);
       } else {
         if (!canRun(ctx, first)) throw componentNotFound(ctx, first);
+        workflows = ctx.builtIn;
         name = first;
         instanceId = second;
       }
       if (instanceId !== undefined) checkInstanceId(instanceId);
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
-      const id = await service(ctx).start({ name, input: bodyText(request.body), instanceId, metadata });
-      return reply.code(202).header("location", statusUrl(id)).send({ instanceID: id });
+      const id = await workflows.start({ name, input: bodyText(request.body), instanceId, metadata });
+      return reply
+        .code(202)
+        .header("location", location(ctx, workflows, first, id))
+        .send({ instanceID: id });
     },
   );
 
@@ -51,13 +50,13 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
     "/workflows/:component/:workflowName/:instanceId/start",
     { config: { operation: "start" } },
     async (request, reply) => {
-      const { component, workflowName, instanceId } = request.params;
-      if (!isComponent(ctx, component)) throw componentNotFound(ctx, component);
-      if (!canRun(ctx, workflowName)) throw notRegistered(workflowName);
+      const { workflowName, instanceId } = request.params;
+      const workflows = component(ctx, request.params.component);
+      if (!workflows.canStart(workflowName)) throw notRegistered(workflowName);
       checkInstanceId(instanceId);
       const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
-      const id = await service(ctx).start({
+      const id = await workflows.start({
         name: workflowName,
         input: encodePayload(body.input),
         instanceId,
@@ -65,8 +64,19 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       });
       return reply
         .code(202)
-        .header("location", statusUrl(id))
+        .header("location", location(ctx, workflows, request.params.component, id))
         .send({ WFInfo: { instance_id: id } });
     },
   );
+}
+
+/** Weft's long-poll status URL for the built-in engine; Dapr's GET route for any other component. */
+function location(
+  ctx: RouteContext,
+  workflows: WorkflowComponent,
+  componentName: string,
+  id: string,
+): string {
+  if (workflows === ctx.builtIn) return statusUrl(id);
+  return `/v1.0/workflows/${encodeURIComponent(componentName)}/${encodeURIComponent(id)}`;
 }
