@@ -11,7 +11,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { ComponentResource } from "../../components/resources.js";
-import { silentLogger } from "../../engine/logger.js";
+import { silentLogger } from "../../core/logger.js";
 import { ComponentError, EngineWorkflowComponent } from "../../engine/workflow-component.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { requireApiToken } from "./auth.js";

@@ -7,7 +7,7 @@ import type { ComponentResource } from "../../components/resources.js";
 import { TemporalWorkflowComponent } from "../../components/temporal/temporal-component.js";
 import { readTemporalConfig, type TemporalConfig } from "../../components/temporal/temporal-config.js";
 import { WeftError } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type { WorkflowComponent } from "../../engine/workflow-component.js";
 
 export const BUILT_IN_COMPONENT = "dapr";

@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from "@temporalio/client";
 import proto from "@temporalio/proto";
 import { isWeftError, WeftError } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import type {
   ComponentStartOptions,
   WorkflowComponent,

@@ -7,7 +7,7 @@ import { status as grpcStatus, type ServiceError } from "@grpc/grpc-js";
 import { isGrpcServiceError } from "@temporalio/client";
 import proto from "@temporalio/proto";
 import { isWeftError, type WeftError, type WeftErrorCode } from "../../core/errors.js";
-import type { Logger } from "../../engine/logger.js";
+import type { Logger } from "../../core/logger.js";
 import { ComponentError } from "../../engine/workflow-component.js";
 import type { TemporalConfig } from "./temporal-config.js";
 
