@@ -72,7 +72,8 @@ export class TemporalDouble {
     this.#server = server;
   }
 
-  static async start(): Promise<TemporalDouble> {
+  /** `tls`: serve TLS with this PEM certificate and key instead of plain text. */
+  static async start(options: { tls?: { cert: Buffer; key: Buffer } } = {}): Promise<TemporalDouble> {
     const server = new Server();
     const double = new TemporalDouble(server);
     const service = root.lookupService(SERVICE);
@@ -115,7 +116,7 @@ export class TemporalDouble {
     }
     server.addService(definition, implementation);
     double.#port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, port) =>
+      server.bindAsync("127.0.0.1:0", credentials(options.tls), (error, port) =>
         error ? reject(error) : resolve(port),
       ),
     );
@@ -155,6 +156,11 @@ export class TemporalDouble {
   close(): Promise<void> {
     return new Promise((resolve) => this.#server.tryShutdown(() => resolve()));
   }
+}
+
+function credentials(tls: { cert: Buffer; key: Buffer } | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }], false);
 }
 
 function toServiceError(error: unknown) {

@@ -22,7 +22,7 @@ function temporalResource(hostPort: string, extra: Record<string, string> = {}):
   return {
     name: "temporal",
     type: "workflow.temporal",
-    metadata: { hostPort, namespace: "orders-ns", taskQueue: "q", requestTimeout: "1s", ...extra },
+    metadata: { hostPort, namespace: "orders-ns", taskQueue: "q", ...extra },
     file: "temporal.yaml",
   };
 }
@@ -121,7 +121,7 @@ test("an unreachable server is a 503 on every route, logged once; Weft starts an
   });
   const unreachableLog = capturingLogger();
   const down = await harness({
-    resources: [temporalResource(`127.0.0.1:${port}`)],
+    resources: [temporalResource(`127.0.0.1:${port}`, { requestTimeout: "1s" })],
     logger: unreachableLog.logger,
   });
   try {
