@@ -117,7 +117,9 @@ for (const { name, available, fresh } of stores) {
         await kill(run);
 
         const outputs = await finish(store, ledger);
-        expect([...outputs.keys()].sort()).toEqual(Array.from({ length: INSTANCES }, (_, i) => `steps-${i}`).sort());
+        expect([...outputs.keys()].sort()).toEqual(
+          Array.from({ length: INSTANCES }, (_, i) => `steps-${i}`).sort(),
+        );
         for (const output of outputs.values()) expect(output).toBe(EXPECTED_OUTPUT);
         const runs = executions(ledger);
         for (const [id, counts] of runs) {
@@ -142,7 +144,8 @@ for (const { name, available, fresh } of stores) {
       for (const [id, counts] of runs) {
         expect(outputs.has(id), `activities ran for ${id}, which does not exist after the crash`).toBe(true);
         // Killed once: a step ran once, or twice if it was in flight at the kill.
-        for (let step = 1; step <= STEPS; step++) expect(counts[step], `${id} step ${step}`).toBeOneOf([1, 2]);
+        for (let step = 1; step <= STEPS; step++)
+          expect(counts[step], `${id} step ${step}`).toBeOneOf([1, 2]);
       }
       console.log(
         `${name}: ${acked.length} starts acknowledged before the kill, ${outputs.size} instances after it, ` +
