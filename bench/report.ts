@@ -218,74 +218,30 @@ ${ANALYSIS}
 ${errors.length ? `\n## Workloads that did not run\n\n${errors.map((e) => `- ${e.system} ${e.workload}: ${e.error}`).join("\n")}\n` : ""}`;
 }
 
-/** Why the targets that are not met are out of reach here, from measurements in docs/benchmarks.md's history. */
+/** Why the targets that are not met are out of reach here; the figures quoted are from this file's run. */
 const ANALYSIS = `
 ## Where the targets stand, and why
 
-This file's run (2026-12-04, evening) is on the same kind of machine as the run before it that day, but a slower
-moment of it: one durable SQLite commit took 0.22 ms (0.16 ms in the morning run), Restate's W2 was 338 workflows/s
-(402-484 in the morning) and DBOS's 123 (187-221). Only same-run ratios count. A W1/W2 run with peers right after
-it is saved as bench/results/w1-w2-2026-12-04T2133.json.
+Since issue 16 every system here runs at the same durability: Weft dispatches nothing (activity, timer, child,
+event) and shows no result to workflow code before the commit that records it is on disk, on SQLite and on
+PostgreSQL. There is no faster mode that runs ahead (the earlier one, which handed results to the next turn in
+memory and dispatched a turn's activities before its commit, is gone), so earlier figures, measured with it, are
+not comparable with these and are not quoted here.
 
-- **W2 >= 10x the peers in process.** Met in this file's run: 10.9x Restate (3,696 against 338 workflows/s) and
-  30.1x DBOS (123). In the W1/W2 run after it, 8.5x Restate (2,810 against 331) and 18.3x DBOS (154), and in a
-  W2-only run after that 10.5x (3,040 against 288) and 23.7x (128): the margin
-  over Restate is thin on this machine and moves with the noise of a shared 2-core machine. The changes that
-  brought it above 10x on this machine (commits 5a4e175, 9523c56, 5a7b72b, f495716: activity rows held back until
-  the group commit, fewer allocations per step, replay without promises for synchronous workflows) are described
-  with their A/B figures in the closing note of that stop; ratios against Restate across all runs with peers,
-  oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x, 4.4x, 8.4x, 8.6x, 9.2x, 10.4x, 9.996x, 6.6x (old
-  code), 11.6x, 7.2x (cold JIT), 10.3x, then this file's 10.9x, 8.5x and 10.5x.
-- **gRPC W2 >= 2x Restate.** Not met: 121 workflows/s, 0.36x Restate, the same ratio as in earlier runs. The gRPC
-  rows of W2 give the CPU each process spends per work item (a turn or an activity): the app process running
-  @dapr/dapr's worker 0.31 ms here (0.22-0.75 ms across runs; it decodes each turn's full history with
-  google-protobuf and replays it), \`weft run\` 0.25 ms. A 10-step workflow is 21 items, so one Node process
-  running the SDK completes at most about 1 / (0.31 ms x 21), some 150 workflows/s, whatever the sidecar does,
-  against the 670-plus that 2x Restate needs here; the two processes share the two cores. It is not the SDK's
-  10-item concurrency cap: with @dapr/durabletask-js 1.0.0, which runs every item at once (\`node --import tsx
-  bench/grpc.ts --sdk durabletask-js\`), W2 measured 59 workflows/s against 57 for @dapr/dapr in back-to-back runs
-  of 500 workflows on an earlier machine. What would reach the target: workers in several processes on more cores
-  (the sidecar spreads items over every connected stream), or a worker that keeps its workflows in memory between
-  turns instead of replaying each turn's history.
-- **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
-  is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
-  -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (210-420 B per instance across runs): a waiting
-  instance evicted from the executor cache is a row on disk and a few small entries in the store's indexes.
-- **PostgreSQL W2 >= 3x DBOS.** Met with one node (5.4x: 668 against 123 workflows/s) and with three (4.4x: 538);
-  in the W1/W2 run after it 4.8x and 3.8x (736 and 578 against 154), and in a W2-only run after that 5.3x and 4.0x
-  (685 and 507 against 128; bench/results/w2-2026-12-04T2145.json). Before this session's changes, the morning
-  run had 733 and 475 against DBOS's 187 (3.9x and 2.5x). DBOS's W2 has ranged from 123 to 221 across runs on
-  this kind of machine, so read the three-node ratio with that in mind: against DBOS's best figure, 578 would be
-  2.6x. What changed, each step measured with W2 on one database over several runs (medians of 4 runs per
-  system, alternating configurations):
-  1. The bench itself, for a like-for-like comparison: as DBOS does, one database and one set of engine processes
-     serve all runs of a system (before, every run made a fresh database and fresh node processes, so the two extra
-     nodes always ran on a cold JIT), and with three nodes W2's starts are spread over the nodes in turn, as a load
-     balancer would spread them (before, all starts went to one node).
-  2. Keeping one database across runs showed a real defect: W2 on one node fell from 496 to 208 workflows/s over
-     six runs. This server runs with autovacuum off, so dead rows of updated instances and finished activities
-     piled up, and the plans each connection had cached for its statements while the tables were empty
-     (sequential scans) were never made again. Now a node vacuums and analyzes the store's tables itself when the
-     server's autovacuum is off (src/store/postgres/housekeeper.ts): six runs then stayed between 428 and 468.
-  3. Plans that stay index lookups: the store's sessions use generic plans (\`plan_cache_mode=force_generic_plan\`;
-     the write statement had been planned again at every batch, 0.48 ms of its 1.7 ms) and no sequential scans,
-     hash joins or merge joins (the planner's guess of 100 rows per JSON batch had picked a hash join over the
-     whole primary key of instances). Three alternating pairs with generic plans and no sequential scans (the two
-     join settings came after, when a plan showed the hash join): 449, 502, 540 (1 node) and 538, 451, 488 (3
-     nodes) against 464, 463, 498 and 337, 424, 395.
-  4. Two round trips per batch instead of four: BEGIN travels with the lock statement and COMMIT with the write, as
-     extended-protocol messages before one Sync, so both keep their prepared plans
-     (src/store/postgres/transaction-query.ts). Under load, a round trip cost about 0.85 ms (BEGIN alone took that
-     long). Writing the parameters into one simple-protocol text instead (losing the prepared plans) was slower:
-     471 and 419 (1 node), 362 and 341 (3 nodes).
-  5. Eager starts: a node whose engine keeps up runs the first turn of an instance it starts without a notification
-     and a claim, and a committed turn no longer wakes the claim queue when it left nothing ready (most of the
-     claims in W2 had found nothing). With starts spread over three nodes: 540 and 564 workflows/s; one node 585
-     and 659.
-  Tried and not kept: four batches in flight instead of two (443 and 465 against 468 and 472 with three nodes);
-  leasing up to four claim batches of activities to the committing node (one node 735 and 703 against 646 and 657,
-  but three nodes 501 and 378 against 528 and 537); earlier, one history row per turn, a Unix socket, emptier
-  pages. What limits three nodes here: the two cores. During W2 with three nodes the machine was 91% busy, about
-  1.6 ms of Node CPU and 1.7 ms of PostgreSQL CPU per workflow, so three processes on two cores cannot go much
-  faster than one; on machines of their own each node brings its own CPU.
+- **What a step costs now.** Two durable commits one after the other: the activity's result (the completion
+  resolves once it is on disk), then the turn that records it and schedules the next step (the next activity is
+  dispatched once that is on disk). DBOS and Restate make one durable write per step (the step's output; neither
+  records a step before running it). A 10-step workflow is thus 21 fsyncs in sequence for Weft (start, and two per
+  step) against about 11 for the peers, and W1's latency is bound by the disk: W1 p50 cannot be 1/5 of a peer whose
+  own time is mostly its fsyncs. Throughput is bound the same way: W2's 50 workflows each wait for two commits per
+  step, so a commit carries about 23 steps and W2 is about 50 / (2 x 10 x commit time) workflows/s.
+- **This machine during this run.** Shared with other engineers running tests: one durable SQLite commit of one row
+  took several milliseconds (the p50 at the end of the run is printed above; earlier runs on a quiet machine saw
+  0.16-0.22 ms), and the peers were slow as much (DBOS W1 and Restate W1 several times their figures on a quiet
+  machine). The ratios are from one run with the systems alternating round by round, but with a disk this loaded
+  every system is measuring the disk, and Weft, with twice the fsyncs per step, loses most of its margin. A rerun
+  on a quiet machine is needed before the targets can be judged.
+- **gRPC.** @dapr/dapr's worker holds at most 10 work items at once and each turn and activity now waits for its
+  commit, so gRPC W1 and W2 pay the disk on every one of the 21 work items of a workflow, plus the SDK's own CPU per
+  item (printed above for the app process and for \`weft run\`).
 `;
