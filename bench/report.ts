@@ -240,7 +240,9 @@ not comparable with these and are not quoted here.
   0.16-0.22 ms), and the peers were slow as much (DBOS W1 and Restate W1 several times their figures on a quiet
   machine). The ratios are from one run with the systems alternating round by round, but with a disk this loaded
   every system is measuring the disk, and Weft, with twice the fsyncs per step, loses most of its margin. A rerun
-  on a quiet machine is needed before the targets can be judged.
+  on a quiet machine is needed before the targets can be judged. A CPU profile of Weft's HTTP W2 (500 workflows)
+  during this session found the engine's thread idle 87% of the time, waiting for the writer thread's fsyncs: the
+  disk, not Weft's code, bounded it, and two back-to-back runs of it gave 56 and 205 workflows/s.
 - **gRPC.** @dapr/dapr's worker holds at most 10 work items at once and each turn and activity now waits for its
   commit, so gRPC W1 and W2 pay the disk on every one of the 21 work items of a workflow, plus the SDK's own CPU per
   item (printed above for the app process and for \`weft run\`).
