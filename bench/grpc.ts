@@ -61,6 +61,13 @@ interface SdkApp {
   stop(): Promise<void>;
 }
 
+/** Fails unless the workflow completed (status 1) with the output its steps add up to (it counts from 1). */
+function checkEnd(id: string, status: number | undefined, output: string | undefined): void {
+  if (status !== 1 || output !== String(1 + STEPS_PER_WORKFLOW)) {
+    throw new Error(`workflow ${id} ended ${status} with ${output}`);
+  }
+}
+
 export type GrpcSdk = "dapr" | "durabletask-js";
 
 async function daprApp(address: string): Promise<SdkApp> {
@@ -72,8 +79,8 @@ async function daprApp(address: string): Promise<SdkApp> {
   return {
     async runOne() {
       const id = await client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
-      const state = await client.waitForWorkflowCompletion(id, false, 120);
-      if (state?.runtimeStatus !== 1) throw new Error(`workflow ${id} ended ${state?.runtimeStatus}`);
+      const state = await client.waitForWorkflowCompletion(id, true, 120);
+      checkEnd(id, state?.runtimeStatus, state?.serializedOutput);
     },
     async stop() {
       await client.stop();
@@ -100,8 +107,8 @@ async function durabletaskApp(address: string): Promise<SdkApp> {
   return {
     async runOne() {
       const id = await client.scheduleNewOrchestration(sequentialDt, STEPS_PER_WORKFLOW);
-      const state = await client.waitForOrchestrationCompletion(id, false, 120);
-      if (state?.runtimeStatus !== 1) throw new Error(`workflow ${id} ended ${state?.runtimeStatus}`);
+      const state = await client.waitForOrchestrationCompletion(id, true, 120);
+      checkEnd(id, state?.runtimeStatus, state?.serializedOutput);
     },
     async stop() {
       await client.stop();
