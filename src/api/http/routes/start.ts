@@ -17,7 +17,13 @@ import {
   type RouteContext,
   service,
 } from "../context.js";
-import { bodyText, checkInstanceId, jsonObjectBody, parseWorkflowMetadata, queryValue } from "../request.js";
+import {
+  bodyText,
+  checkNewInstanceId,
+  jsonObjectBody,
+  parseWorkflowMetadata,
+  queryValue,
+} from "../request.js";
 import { statusUrl } from "./weft.js";
 
 type StartParams = { first: string; second: string };
@@ -40,7 +46,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
         name = first;
         instanceId = second;
       }
-      if (instanceId !== undefined) checkInstanceId(instanceId);
+      if (instanceId !== undefined) checkNewInstanceId(instanceId);
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
       const id = await service(ctx).start({ name, input: bodyText(request.body), instanceId, metadata });
       return reply.code(202).header("location", statusUrl(id)).send({ instanceID: id });
@@ -54,7 +60,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       const { component, workflowName, instanceId } = request.params;
       if (!isComponent(ctx, component)) throw componentNotFound(ctx, component);
       if (!canRun(ctx, workflowName)) throw notRegistered(workflowName);
-      checkInstanceId(instanceId);
+      checkNewInstanceId(instanceId);
       const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
       const id = await service(ctx).start({
