@@ -36,7 +36,6 @@ export type InputRule =
   | "name_invalid"
   | "payload_too_deep"
   | "time_out_of_range"
-  | "number_out_of_range"
   | "metadata_invalid";
 
 /** What a name names: the HTTP edge picks Dapr's error code by it. */

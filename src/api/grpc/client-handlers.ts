@@ -8,7 +8,7 @@ import { isWeftError, WeftError } from "../../core/errors.js";
 import { checkInstanceId, quote } from "../../core/input-rules.js";
 import type { Logger } from "../../engine/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
-import { instanceIdOf, pageSizeOf, payloadOf } from "./request-rules.js";
+import { instanceIdOf, payloadOf } from "./request-rules.js";
 import { toWireEvent } from "./translate-events.js";
 import { purgeFilterOf, startTimeOf, toWireInstanceResponse } from "./translate-state.js";
 import { unary } from "./unary.js";
@@ -90,7 +90,7 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
     }),
 
     ListInstanceIDs: unary(logger, async (request: WireListRequest): Promise<WireListResponse> => {
-      const limit = pageSizeOf(request.pageSize, MAX_PAGE);
+      const limit = Math.min(request.pageSize || MAX_PAGE, MAX_PAGE);
       const after = request.continuationToken ? checkInstanceId(request.continuationToken) : undefined;
       const page = await service().list({ after, limit });
       const instanceIds = page.map((state) => state.instanceId);

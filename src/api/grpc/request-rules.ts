@@ -29,12 +29,3 @@ export function timeOf(ts: WireTimestamp | undefined, field: string): number | u
   }
   return checkTime(seconds * 1000 + Math.floor(nanos / 1_000_000), `'${field}'`);
 }
-
-/** A page size: absent or 0 means the largest page. */
-export function pageSizeOf(value: number | undefined, max: number): number {
-  const size = value ?? 0;
-  if (!Number.isInteger(size) || size < 0) {
-    throw new InvalidInputError("number_out_of_range", `'pageSize' must be a whole number from 0 to ${max}`);
-  }
-  return size === 0 ? max : Math.min(size, max);
-}

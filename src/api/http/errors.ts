@@ -113,7 +113,6 @@ function inputErrorCode(error: InvalidInputError): string {
     case "payload_too_deep":
       return "ERR_PAYLOAD_TOO_DEEP";
     case "time_out_of_range":
-    case "number_out_of_range":
       return "ERR_MALFORMED_REQUEST";
     case "metadata_invalid":
       return "ERR_WORKFLOW_METADATA_INVALID";
