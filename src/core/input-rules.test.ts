@@ -82,5 +82,6 @@ test("metadata: no prototype, no silent drop", () => {
 test("quote: at most 40 characters of the value", () => {
   expect(quote("short")).toBe("'short'");
   expect(quote("z".repeat(1000))).toBe(`'${"z".repeat(40)}…' (1000 characters)`);
+  expect(quote(`${"z".repeat(39)}${"😀".repeat(10)}`)).toBe(`'${"z".repeat(39)}…' (59 characters)`);
   expect(new InvalidInputError("name_missing", "m")).toMatchObject({ code: "invalid_argument" });
 });

@@ -62,7 +62,9 @@ const QUOTE_CHARS = 40;
 /** A value as error messages show it: at most 40 characters, then `…` and the full length. */
 export function quote(value: string): string {
   if (value.length <= QUOTE_CHARS) return `'${value}'`;
-  return `'${value.slice(0, QUOTE_CHARS)}…' (${value.length} characters)`;
+  // Never cut a surrogate pair in two: half of one cannot be encoded.
+  const cut = /[\ud800-\udbff]/u.test(value.charAt(QUOTE_CHARS - 1)) ? QUOTE_CHARS - 1 : QUOTE_CHARS;
+  return `'${value.slice(0, cut)}…' (${value.length} characters)`;
 }
 
 const NEW_ID_CHARS = /^[\p{L}\p{N}_-]+$/u;

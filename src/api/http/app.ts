@@ -13,6 +13,7 @@ import Fastify, {
 import type { ComponentResource } from "../../components/resources.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { requireApiToken } from "./auth.js";
+import { answerClientError } from "./client-errors.js";
 import { workflowComponentNames } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
@@ -76,6 +77,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
     },
+    clientErrorHandler: answerClientError,
     // Errors fastify raises before routing (a malformed URL) get the same answer shape as the rest.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const { status, body } = toErrorAnswer(error, undefined);
