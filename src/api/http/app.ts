@@ -11,6 +11,7 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { ComponentResource } from "../../components/resources.js";
+import { quote } from "../../core/input-rules.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { requireApiToken } from "./auth.js";
 import { answerClientError } from "./client-errors.js";
@@ -93,7 +94,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       errorCode: "ERR_ROUTE_NOT_FOUND",
-      message: `no route ${request.method} ${request.url.split("?")[0]}; see docs/http-api.md`,
+      message: `no route ${request.method} ${quote(request.url.split("?")[0] ?? "")}; see docs/http-api.md`,
     }),
   );
   if (options.apiToken) requireApiToken(app, options.apiToken, OPEN_ROUTES);

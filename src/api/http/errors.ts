@@ -84,13 +84,19 @@ export function toErrorAnswer(error: unknown, operation: Operation | undefined):
   }
   const code = (error as { code?: unknown }).code;
   const known = typeof code === "string" ? FASTIFY_CODES[code] : undefined;
-  if (known) return answer(known.status, known.errorCode, (error as Error).message);
-  // Any other client error fastify reports (a bad header, say) stays a 4xx; everything else is ours: 500.
+  if (known) return answer(known.status, known.errorCode, capped((error as Error).message));
+  // Any other client error fastify reports (a bad header, a path segment over 1000 characters: 414) stays a
+  // 4xx; everything else is ours: 500.
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return answer(status, "ERR_MALFORMED_REQUEST", (error as Error).message);
+    return answer(status, "ERR_MALFORMED_REQUEST", capped((error as Error).message));
   }
   return answer(500, fallback, error instanceof Error ? error.message : String(error));
+}
+
+/** Fastify's messages quote the whole URL; keep a prefix, as Weft's own messages do (core/input-rules.ts). */
+function capped(message: string): string {
+  return message.length <= 160 ? message : `${message.slice(0, 160)}…`;
 }
 
 function answer(status: number, errorCode: string, message: string): ErrorAnswer {
