@@ -64,6 +64,14 @@ describe("names and ids", () => {
     expect(body.json.errorCode).toBe("ERR_WORKFLOW_EVENT_NAME_INVALID");
   });
 
+  test("workflow names over 256 characters or with control characters are 400 ERR_WORKFLOW_NAME_INVALID", async () => {
+    for (const url of [`${base}/${"W".repeat(257)}/start`, `/v1.0-alpha1/workflows/dapr/a%07b/id-1/start`]) {
+      const answer = await h.call("POST", url);
+      expect(answer.status, url).toBe(400);
+      expect(answer.json.errorCode, url).toBe("ERR_WORKFLOW_NAME_INVALID");
+    }
+  });
+
   test("errors quote at most a short prefix of the offending value", async () => {
     const long = "b".repeat(900);
     const answer = await h.call("POST", `${base}/${long}/pause`);

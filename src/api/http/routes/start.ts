@@ -19,6 +19,7 @@ import {
 } from "../context.js";
 import {
   bodyText,
+  checkName,
   checkNewInstanceId,
   jsonObjectBody,
   parseWorkflowMetadata,
@@ -38,7 +39,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       let name: string;
       let instanceId: string | undefined;
       if (isComponent(ctx, first)) {
-        name = second;
+        name = checkName("workflow", second);
         instanceId = queryValue(request.query, "instanceID") || undefined;
         if (!canRun(ctx, name)) throw notRegistered(name);
       } else {
@@ -59,7 +60,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async (request, reply) => {
       const { component, workflowName, instanceId } = request.params;
       if (!isComponent(ctx, component)) throw componentNotFound(ctx, component);
-      if (!canRun(ctx, workflowName)) throw notRegistered(workflowName);
+      if (!canRun(ctx, checkName("workflow", workflowName))) throw notRegistered(workflowName);
       checkNewInstanceId(instanceId);
       const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
