@@ -73,9 +73,13 @@ beforeAll(async () => {
     '"just text"',
     '{"k": {"v": 1}}',
   );
+  insert.run("bad-3", "FAILED", 1, 2, null, null, null, null, "{not json", "{nor this");
   db.prepare(
     "INSERT INTO history (instance_no, seq, events) VALUES ((SELECT instance_no FROM instances WHERE instance_id = ?), 0, ?)",
   ).run("bad-1", BAD_EVENTS);
+  db.prepare(
+    "INSERT INTO history (instance_no, seq, events) VALUES ((SELECT instance_no FROM instances WHERE instance_id = ?), 0, ?)",
+  ).run("bad-3", "[{broken");
   db.close();
 
   sidecar = new GrpcSidecar();
@@ -134,6 +138,7 @@ test("HTTP: instance reads show bad times as null, bad values as unreadable, an 
   expect(list.json.instances.map((i: { instanceID: string }) => i.instanceID)).toEqual([
     "bad-1",
     "bad-2",
+    "bad-3",
     "good-1",
   ]);
 });
@@ -152,6 +157,21 @@ test("HTTP: history with bad times and events shows them as such", async () => {
   expect(events[3]).toMatchObject({ type: "TimerFired", fireAt: null });
   expect(events[6]).toEqual({ type: "Unreadable", value: "5" });
   expect(events[7]).toMatchObject({ type: "SomethingNew", timestamp: null });
+});
+
+test("HTTP: JSON columns and history rows that are not JSON are shown as text", async () => {
+  const bad3 = await get("/v1.0/workflows/dapr/bad-3");
+  expect(bad3.status).toBe(200);
+  expect(bad3.json.properties).toMatchObject({
+    "dapr.workflow.failure.error_type": "",
+    "dapr.workflow.failure.error_message": "{not json",
+  });
+  expect(bad3.json).not.toHaveProperty("metadata");
+  const history = await get("/weft/v1/instances/bad-3/history");
+  expect(history).toMatchObject({
+    status: 200,
+    json: { events: [{ type: "Unreadable", value: "[{broken" }] },
+  });
 });
 
 test("gRPC: GetInstance, GetInstanceHistory and ListInstanceIDs answer for bad rows", async () => {
@@ -183,5 +203,5 @@ test("gRPC: GetInstance, GetInstanceHistory and ListInstanceIDs answer for bad r
   });
 
   const list = await client.call<{ instanceIds: string[] }>("ListInstanceIDs", {});
-  expect(list.instanceIds).toEqual(["bad-1", "bad-2", "good-1"]);
+  expect(list.instanceIds).toEqual(["bad-1", "bad-2", "bad-3", "good-1"]);
 });

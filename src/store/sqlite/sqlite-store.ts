@@ -25,7 +25,7 @@ import type {
 import { InboxMirror } from "./inbox-mirror.js";
 import { type LocalResult, LocalResults } from "./local-results.js";
 import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
-import { instanceParams, toInstanceState } from "./rows.js";
+import { instanceParams, readHistoryRow, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
 
 export interface SqliteStoreOptions {
@@ -264,7 +264,7 @@ export class SqliteStore implements Store {
   async getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {
     await this.#thread.durable();
     const turns = await this.#thread.send({ op: "loadHistory", instanceId });
-    return turns?.flatMap((events) => JSON.parse(events) as HistoryEvent[]);
+    return turns?.flatMap(readHistoryRow);
   }
 
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {
