@@ -7,7 +7,7 @@ import { hostileBody, hostileText, KNOWN_IDS, type Random } from "./fuzz-values.
 
 export interface Route {
   method: string;
-  /** Segments; a parameter is `null`. */
+  /** Segments; a parameter (or a wildcard) is `null`. */
   segments: (string | null)[];
 }
 
@@ -27,7 +27,7 @@ export function routeTable(app: FastifyInstance): Route[] {
       const segments = path
         .split("/")
         .slice(1)
-        .map((s) => (s.startsWith(":") ? null : s));
+        .map((s) => (s.startsWith(":") || s === "*" ? null : s));
       routes.push({ method, segments });
     }
   }

@@ -77,6 +77,7 @@ const ODD_TEXT = [
   "{}",
   "[]",
   "dapr",
+  "pubsub",
   "Echo",
   "AwaitGo",
   "start",
