@@ -7,8 +7,8 @@ import { hostileBody, hostileText, KNOWN_IDS, type Random } from "./fuzz-values.
 
 export interface Route {
   method: string;
-  /** Segments; a parameter (or a wildcard) is `null`. */
-  segments: (string | null)[];
+  /** Literal segments as text; a parameter (or a wildcard) as `{ param }`, its names as fastify prints them. */
+  segments: (string | { param: string })[];
 }
 
 /** Every method and path of the app, from the tree that `printRoutes` draws. */
@@ -27,7 +27,7 @@ export function routeTable(app: FastifyInstance): Route[] {
       const segments = path
         .split("/")
         .slice(1)
-        .map((s) => (s.startsWith(":") || s === "*" ? null : s));
+        .map((s) => (s.startsWith(":") || s === "*" ? { param: s } : s));
       routes.push({ method, segments });
     }
   }
@@ -95,10 +95,24 @@ function metadataHeader(r: Random): string {
   return pairs.join(r.pick(["; ", ";", ";;"])).replace(/[^\t\x20-\x7e]/gu, "?");
 }
 
+/** A value a parameter of this name would ordinarily hold. */
+function plausible(r: Random, names: string): string {
+  const options: string[] = [];
+  if (/component|scope|first/u.test(names)) options.push("dapr", "Echo", "AwaitGo");
+  if (/workflowName|second/u.test(names)) options.push("Echo", "AwaitGo");
+  if (/instanceId|second/u.test(names)) options.push(...KNOWN_IDS, `fz-${r.int(50)}`, `fz-${r.int(50)}`);
+  if (/eventName/u.test(names)) options.push("go");
+  if (/pubsubname/u.test(names)) options.push("pubsub");
+  if (options.length === 0) options.push("topic", "a/b");
+  return r.pick(options);
+}
+
 export function hostileRequest(r: Random, route: Route): HttpCase {
+  // Mostly plausible parameters with a hostile one among them, so requests get past routing and scope checks
+  // to the handlers' own reading of ids, names, query and body.
   const segments = route.segments.map((s) => {
-    if (s !== null) return r.chance(0.03) ? segment(r, hostileText(r)) : s;
-    return segment(r, r.chance(0.3) ? r.pick([...KNOWN_IDS, "dapr", "Echo", "AwaitGo"]) : hostileText(r));
+    if (typeof s === "string") return r.chance(0.03) ? segment(r, hostileText(r)) : s;
+    return segment(r, r.chance(0.7) ? plausible(r, s.param) : hostileText(r));
   });
   let path = `/${segments.join("/")}`;
   if (path.length > 6000) path = path.slice(0, 6000);

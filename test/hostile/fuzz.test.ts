@@ -193,7 +193,9 @@ test("10,000 hostile HTTP requests over every route: no 5xx, every answer within
       notSent++;
       return;
     }
-    covered.add(`${route.method} /${route.segments.map((s) => s ?? ":").join("/")}`);
+    covered.add(
+      `${route.method} /${route.segments.map((s) => (typeof s === "string" ? s : s.param)).join("/")}`,
+    );
     if (outcome.status !== undefined) statuses.set(outcome.status, (statuses.get(outcome.status) ?? 0) + 1);
     if (outcome.error === "no answer within 2 s") {
       late.push(i);
