@@ -6,6 +6,7 @@
  */
 import { type ServiceError, status } from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { fromWireOrchestratorResponse } from "../../src/api/grpc/translate-work.js";
 import { createHttpApp } from "../../src/api/http/app.js";
 import { type SidecarFixture, startSidecar } from "../grpc/harness.js";
 import { RawClient } from "../grpc/raw-client.js";
@@ -179,6 +180,46 @@ describe("a worker's answers", () => {
     expect(turn.orchestratorRequest.newEvents.at(-1).taskFailed.failureDetails).toMatchObject({
       errorType: "InvalidWorkerResponse",
       errorMessage: "'result' nests arrays and objects more than 100 levels deep",
+    });
+  });
+});
+
+describe("a worker's turn answer that breaks the rules fails the workflow with the rule", () => {
+  const failureOf = (response: Parameters<typeof fromWireOrchestratorResponse>[1]) =>
+    fromWireOrchestratorResponse("i1", response);
+
+  test.each([
+    [
+      { id: 3, scheduleTask: { name: "a\u0000b" } },
+      /^action 3: the activity name 'a\u0000b' holds a control character/,
+    ],
+    [
+      { id: 4, sendEvent: { instance: { instanceId: "a/b" }, name: "go" } },
+      /^action 4: workflow instance ID 'a\/b' is invalid/,
+    ],
+    [
+      { id: 5, createSubOrchestration: { name: "W", instanceId: "c".repeat(300) } },
+      /^action 5: workflow instance ID 'c{40}…' \(300 characters\)/,
+    ],
+    [{ id: 6, createTimer: { fireAt: { seconds: 1, nanos: -1 } } }, /^action 6: 'fireAt' has nanos outside/],
+  ])("%o", (action, message) => {
+    const [only] = failureOf({ actions: [action] }).actions;
+    expect(only).toMatchObject({
+      type: "CompleteWorkflow",
+      status: "FAILED",
+      failure: { errorType: "InvalidWorkerResponse" },
+    });
+    expect((only as { failure: { message: string } }).failure.message).toMatch(message);
+  });
+
+  test("a custom status nested too deep fails the turn and is not kept", () => {
+    const result = failureOf({ customStatus: { value: deep(101) }, actions: [] });
+    expect(result.customStatus).toBeUndefined();
+    expect(result.actions[0]).toMatchObject({
+      status: "FAILED",
+      failure: {
+        message: "the custom status: 'customStatus' nests arrays and objects more than 100 levels deep",
+      },
     });
   });
 });

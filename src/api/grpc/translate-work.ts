@@ -76,17 +76,16 @@ export function fromWireOrchestratorResponse(
   response: WireOrchestratorResponse,
 ): TurnResult {
   // The SDKs always send the custom status; an empty StringValue is how they send "".
-  let customStatus = response.customStatus ? (response.customStatus.value ?? "") : undefined;
+  const given = response.customStatus ? (response.customStatus.value ?? "") : undefined;
+  // One that breaks the payload rule fails the turn and is not kept.
+  const customStatus = given !== undefined && payloadDepth(given) > LIMITS.payloadDepth ? undefined : given;
   try {
-    customStatus = rule("the custom status", () => checkPayload(customStatus, "'customStatus'"));
+    rule("the custom status", () => checkPayload(given, "'customStatus'"));
     const actions = (response.actions ?? []).map((action) => fromWireAction(instanceId, action));
     return { actions, customStatus };
   } catch (error) {
     if (!(error instanceof InvalidResponse)) throw error;
     const failure = { errorType: "InvalidWorkerResponse", message: error.message };
-    // A custom status that broke the rules is not kept.
-    if (customStatus !== undefined && payloadDepth(customStatus) > LIMITS.payloadDepth)
-      customStatus = undefined;
     return { actions: [{ type: "CompleteWorkflow", id: -1, status: "FAILED", failure }], customStatus };
   }
 }
