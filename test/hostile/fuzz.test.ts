@@ -1,7 +1,7 @@
 /**
  * Issue 17, item 2: a bounded, seeded fuzz of both APIs over loopback. 10,000 hostile HTTP requests spread over
  * every route of the app's route table, and 2,000 hostile gRPC calls spread over every method of the service
- * definition (a third of them mangled or random bytes), all on one keep-alive connection pool per API, as a busy
+ * definition (about a fifth of them mangled or random bytes), on one keep-alive connection pool per API, as a busy
  * client would. Asserted: no 5xx, no INTERNAL or UNKNOWN, every answer within 2 s, and afterwards the server is
  * healthy and ordinary workflows complete on both APIs.
  *
