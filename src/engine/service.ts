@@ -5,7 +5,7 @@
 import { WeftError } from "../core/errors.js";
 import type { HistoryEvent, InboxEvent, RuntimeStatus } from "../core/history.js";
 import { isTerminalStatus } from "../core/history.js";
-import { INSTANCE_ID_PATTERN } from "../core/ids.js";
+import { checkName, checkNewInstanceId, quote } from "../core/input-rules.js";
 import type { InstanceState } from "../core/instance.js";
 import { planRerun } from "../core/rerun.js";
 import type { InstanceFilter, Store } from "../store/store.js";
@@ -54,8 +54,8 @@ export class WorkflowService {
 
   async start(options: StartOptions): Promise<string> {
     const instanceId = options.instanceId || this.#newId();
-    assertInstanceId(instanceId);
-    if (!options.name) throw new WeftError("invalid_argument", "a workflow name is required");
+    checkNewInstanceId(instanceId);
+    checkName("workflow", options.name);
     const now = this.#clock();
     await this.#store.createInstance({
       instanceId,
@@ -90,7 +90,7 @@ export class WorkflowService {
 
   /** `dedupKey`: an event raised again with the same key is dropped (for at-least-once senders). */
   raiseEvent(instanceId: string, name: string, input?: string, dedupKey?: string): Promise<void> {
-    if (!name) throw new WeftError("invalid_argument", "an event name is required");
+    checkName("event", name);
     return this.#add(instanceId, { type: "EventRaised", name, input }, dedupKey);
   }
 
@@ -135,7 +135,7 @@ export class WorkflowService {
       );
     }
     const instanceId = options.newInstanceId || this.#newId();
-    assertInstanceId(instanceId);
+    checkNewInstanceId(instanceId);
     const history = (await this.#store.getHistory(sourceInstanceId)) ?? [];
     const executionId = this.#newId();
     const now = this.#clock();
@@ -244,15 +244,6 @@ export class WorkflowService {
   }
 }
 
-export function assertInstanceId(instanceId: string): void {
-  if (!INSTANCE_ID_PATTERN.test(instanceId)) {
-    throw new WeftError(
-      "invalid_argument",
-      `workflow instance id '${instanceId.slice(0, 80)}' is invalid: use 1-64 letters, digits, '_' or '-'`,
-    );
-  }
-}
-
 function notFound(instanceId: string): WeftError {
-  return new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
+  return new WeftError("not_found", `no workflow instance with id ${quote(instanceId)}`);
 }

@@ -5,9 +5,11 @@
  */
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
+import { checkInstanceId, quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
-import { fromPayload, toWireEvent } from "./translate-events.js";
+import { instanceIdOf, payloadOf } from "./request-rules.js";
+import { toWireEvent } from "./translate-events.js";
 import { purgeFilterOf, startTimeOf, toWireInstanceResponse } from "./translate-state.js";
 import { unary } from "./unary.js";
 import type {
@@ -27,11 +29,10 @@ const MAX_PAGE = 10_000;
 export function clientHandlers(service: () => WorkflowService, logger: Logger): UntypedServiceImplementation {
   return {
     StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal }) => {
-      if (!request.name) throw new WeftError("invalid_argument", "a workflow name is required");
       const startAt = startTimeOf(request.scheduledStartTimestamp);
       const instanceId = await service().start({
-        name: request.name,
-        input: fromPayload(request.input),
+        name: request.name ?? "",
+        input: payloadOf(request.input, "input"),
         instanceId: request.instanceId || undefined,
         startAt,
       });
@@ -54,28 +55,28 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
     ),
 
     RaiseEvent: unary(logger, async (request: WireRaiseEventRequest) => {
-      if (!request.name) throw new WeftError("invalid_argument", "an event name is required");
-      await service().raiseEvent(requireId(request.instanceId), request.name, fromPayload(request.input));
+      const id = requireId(request.instanceId);
+      await service().raiseEvent(id, request.name ?? "", payloadOf(request.input, "input"));
       return {};
     }),
 
     TerminateInstance: unary(logger, async (request: WireTerminateRequest, { signal }) => {
       const id = requireId(request.instanceId);
-      await service().terminate(id, fromPayload(request.output), request.recursive === true);
+      await service().terminate(id, payloadOf(request.output, "output"), request.recursive === true);
       await service().waitForCompletion(id, undefined, signal);
       return {};
     }),
 
     SuspendInstance: unary(logger, async (request: WireSuspendRequest, { signal }) => {
       const id = requireId(request.instanceId);
-      await service().suspend(id, fromPayload(request.reason));
+      await service().suspend(id, payloadOf(request.reason, "reason"));
       await service().waitForStatus(id, ["SUSPENDED"], undefined, signal);
       return {};
     }),
 
     ResumeInstance: unary(logger, async (request: WireSuspendRequest, { signal }) => {
       const id = requireId(request.instanceId);
-      await service().resume(id, fromPayload(request.reason));
+      await service().resume(id, payloadOf(request.reason, "reason"));
       await service().waitForStatus(id, ["RUNNING"], undefined, signal);
       return {};
     }),
@@ -90,7 +91,8 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
 
     ListInstanceIDs: unary(logger, async (request: WireListRequest): Promise<WireListResponse> => {
       const limit = Math.min(request.pageSize || MAX_PAGE, MAX_PAGE);
-      const page = await service().list({ after: request.continuationToken || undefined, limit });
+      const after = request.continuationToken ? checkInstanceId(request.continuationToken) : undefined;
+      const page = await service().list({ after, limit });
       const instanceIds = page.map((state) => state.instanceId);
       return page.length === limit ? { instanceIds, continuationToken: instanceIds.at(-1) } : { instanceIds };
     }),
@@ -98,24 +100,22 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
     GetInstanceHistory: unary(logger, async (request: { instanceId?: string }) => {
       const id = requireId(request.instanceId);
       const history = await service().history(id);
-      if (!history) throw new WeftError("not_found", `no workflow instance with id '${id}'`);
+      if (!history) throw new WeftError("not_found", `no workflow instance with id ${quote(id)}`);
       return { events: history.map(toWireEvent) };
     }),
 
     RerunWorkflowFromEvent: unary(logger, async (request: WireRerunRequest) => {
       const newInstanceID = await service().rerun(requireId(request.sourceInstanceID), request.eventID ?? 0, {
         newInstanceId: request.newInstanceID || undefined,
-        input: request.overwriteInput ? { value: fromPayload(request.input) } : undefined,
+        input: request.overwriteInput ? { value: payloadOf(request.input, "input") } : undefined,
       });
       return { newInstanceID };
     }),
   };
 }
 
-function requireId(instanceId: string | undefined): string {
-  if (!instanceId) throw new WeftError("invalid_argument", "an instance id is required");
-  return instanceId;
-}
+/** The rule every id that addresses an instance passes (core/input-rules.ts). */
+const requireId = instanceIdOf;
 
 /** An unknown instance is `exists: false`, which the SDKs turn into `undefined`, as for GetInstance. */
 async function waitFor(

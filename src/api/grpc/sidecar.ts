@@ -18,6 +18,7 @@ import { apiTokenInterceptor } from "./auth.js";
 import { clientHandlers } from "./client-handlers.js";
 import { remoteRouter } from "./remote-executors.js";
 import { taskHubService } from "./service-definition.js";
+import { tolerantService } from "./undecodable.js";
 import { WorkStreams } from "./work-streams.js";
 import { workerHandlers } from "./worker-handlers.js";
 
@@ -85,7 +86,7 @@ export class GrpcSidecar {
       "grpc.keepalive_timeout_ms": 10_000,
       interceptors: apiToken ? [apiTokenInterceptor(apiToken)] : [],
     });
-    server.addService(taskHubService(), {
+    server.addService(tolerantService(taskHubService()), {
       ...clientHandlers(() => runtime.service, this.#logger),
       ...workerHandlers(this.#streams, this.#logger),
     });

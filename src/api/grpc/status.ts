@@ -21,8 +21,18 @@ const CODES: Record<WeftErrorCode, status> = {
 
 export type GrpcStatus = Pick<StatusObject, "code" | "details">;
 
+/**
+ * The message travels in the `grpc-message` header, whose size is limited: one too large is dropped by the client
+ * along with the whole answer. Validated input keeps messages short; this cap is the backstop.
+ */
+const MAX_DETAILS = 1024;
+
 export function toGrpcStatus(error: unknown): GrpcStatus {
-  if (isWeftError(error)) return { code: CODES[error.code], details: error.message };
+  if (isWeftError(error)) return { code: CODES[error.code], details: capped(error.message) };
   const details = error instanceof Error ? error.message : String(error);
-  return { code: status.INTERNAL, details };
+  return { code: status.INTERNAL, details: capped(details) };
+}
+
+function capped(details: string): string {
+  return details.length <= MAX_DETAILS ? details : `${details.slice(0, MAX_DETAILS)}…`;
 }

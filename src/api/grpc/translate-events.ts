@@ -4,6 +4,8 @@
  */
 import type { FailureDetails } from "../../core/failure.js";
 import type { EventRaised, HistoryEvent, ParentInstance, RuntimeStatus } from "../../core/history.js";
+import { checkName, checkPayload, isRepresentableTime } from "../../core/input-rules.js";
+import { storedObject, storedText } from "../../core/stored-values.js";
 import type {
   WireFailureDetails,
   WireHistoryEvent,
@@ -13,9 +15,13 @@ import type {
   WireTimestamp,
 } from "./wire.js";
 
-/** JSON text travels in a StringValue; an absent one and "" both mean "no value" to the SDKs. */
+/**
+ * JSON text travels in a StringValue; an absent one and "" both mean "no value" to the SDKs. Stored values that
+ * are not text are sent as `<unreadable: ...>` (core/stored-values.ts).
+ */
 export function toPayload(text: string | undefined): WireStringValue | undefined {
-  return text === undefined ? undefined : { value: text };
+  const value = storedText(text);
+  return value === undefined ? undefined : { value };
 }
 
 export function fromPayload(value: WireStringValue | undefined): string | undefined {
@@ -25,6 +31,11 @@ export function fromPayload(value: WireStringValue | undefined): string | undefi
 export function toTimestamp(ms: number): WireTimestamp {
   const seconds = Math.floor(ms / 1000);
   return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
+/** A stored time; absent when what is stored is no time a Timestamp can carry. */
+export function toStoredTimestamp(ms: unknown): WireTimestamp | undefined {
+  return isRepresentableTime(ms) ? toTimestamp(Math.floor(ms)) : undefined;
 }
 
 /** Milliseconds since the epoch; undefined when absent. */
@@ -77,15 +88,26 @@ export function fromWireStatus(
   }
 }
 
-export function toWireFailure(failure: FailureDetails): WireFailureDetails {
-  const wire: WireFailureDetails = { errorType: failure.errorType, errorMessage: failure.message };
-  if (failure.stackTrace) wire.stackTrace = { value: failure.stackTrace };
-  if (failure.innerFailure) wire.innerFailure = toWireFailure(failure.innerFailure);
-  if (failure.nonRetriable) wire.isNonRetriable = true;
+/** Stored failure details; fields that are not what they should be are shown as unreadable, never thrown on. */
+export function toWireFailure(failure: FailureDetails, depth = 0): WireFailureDetails {
+  const fields = storedObject(failure) ?? { message: failure };
+  const wire: WireFailureDetails = {
+    errorType: storedText(fields.errorType) ?? "",
+    errorMessage: storedText(fields.message) ?? "",
+  };
+  const stack = storedText(fields.stackTrace);
+  if (stack) wire.stackTrace = { value: stack };
+  if (fields.innerFailure && depth < 10) {
+    wire.innerFailure = toWireFailure(fields.innerFailure as FailureDetails, depth + 1);
+  }
+  if (fields.nonRetriable === true) wire.isNonRetriable = true;
   return wire;
 }
 
-export function fromWireFailure(wire: WireFailureDetails | undefined): FailureDetails | undefined {
+/** Inner failures kept below a failure; deeper ones are cut (a worker's chain could nest without end). */
+const MAX_INNER_FAILURES = 10;
+
+export function fromWireFailure(wire: WireFailureDetails | undefined, depth = 0): FailureDetails | undefined {
   if (!wire) return undefined;
   const failure: FailureDetails = {
     errorType: wire.errorType || "Error",
@@ -93,7 +115,7 @@ export function fromWireFailure(wire: WireFailureDetails | undefined): FailureDe
   };
   const stack = fromPayload(wire.stackTrace);
   if (stack) failure.stackTrace = stack;
-  const inner = fromWireFailure(wire.innerFailure);
+  const inner = depth < MAX_INNER_FAILURES ? fromWireFailure(wire.innerFailure, depth + 1) : undefined;
   if (inner) failure.innerFailure = inner;
   if (wire.isNonRetriable) failure.nonRetriable = true;
   return failure;
@@ -107,8 +129,13 @@ function toWireParent(parent: ParentInstance): WireParentInstance {
   };
 }
 
-export function toWireEvent(event: HistoryEvent): WireHistoryEvent {
-  const wire: WireHistoryEvent = { eventId: event.eventId, timestamp: toTimestamp(event.timestamp) };
+/** One stored event; a field that is not what it should be is sent as unreadable or left out, never thrown on. */
+export function toWireEvent(stored: HistoryEvent): WireHistoryEvent {
+  const event = (storedObject(stored) ?? {}) as unknown as HistoryEvent;
+  const wire: WireHistoryEvent = {
+    eventId: Number.isInteger(event.eventId) ? event.eventId : -1,
+    timestamp: toStoredTimestamp(event.timestamp),
+  };
   switch (event.type) {
     case "ExecutionStarted":
       wire.executionStarted = {
@@ -116,8 +143,7 @@ export function toWireEvent(event: HistoryEvent): WireHistoryEvent {
         input: toPayload(event.input),
         orchestrationInstance: { instanceId: event.instanceId, executionId: { value: event.executionId } },
         parentInstance: event.parent && toWireParent(event.parent),
-        scheduledStartTimestamp:
-          event.scheduledStartAt === undefined ? undefined : toTimestamp(event.scheduledStartAt),
+        scheduledStartTimestamp: toStoredTimestamp(event.scheduledStartAt),
       };
       break;
     case "ExecutionCompleted":
@@ -171,10 +197,10 @@ export function toWireEvent(event: HistoryEvent): WireHistoryEvent {
       };
       break;
     case "TimerCreated":
-      wire.timerCreated = { fireAt: toTimestamp(event.fireAt) };
+      wire.timerCreated = { fireAt: toStoredTimestamp(event.fireAt) };
       break;
     case "TimerFired":
-      wire.timerFired = { fireAt: toTimestamp(event.fireAt), timerId: event.timerId };
+      wire.timerFired = { fireAt: toStoredTimestamp(event.fireAt), timerId: event.timerId };
       break;
     case "EventRaised":
       wire.eventRaised = { name: event.name, input: toPayload(event.input) };
@@ -195,8 +221,8 @@ export function fromWireCarryover(wire: WireHistoryEvent): EventRaised | undefin
   return {
     type: "EventRaised",
     eventId: -1,
-    timestamp: fromTimestamp(wire.timestamp) ?? 0,
-    name: wire.eventRaised.name,
-    input: fromPayload(wire.eventRaised.input),
+    timestamp: 0,
+    name: checkName("event", wire.eventRaised.name),
+    input: checkPayload(fromPayload(wire.eventRaised.input), "a carried-over event's input"),
   };
 }

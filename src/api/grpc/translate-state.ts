@@ -4,14 +4,20 @@ import type { RuntimeStatus } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState } from "../../core/instance.js";
 import type { InstanceFilter } from "../../store/store.js";
+import { timeOf } from "./request-rules.js";
 import {
-  fromTimestamp,
   fromWireStatus,
-  toTimestamp,
+  toPayload,
+  toStoredTimestamp,
   toWireFailure,
   toWireStatus,
 } from "./translate-events.js";
-import type { WireGetInstanceResponse, WireOrchestrationState, WirePurgeRequest } from "./wire.js";
+import type {
+  WireGetInstanceResponse,
+  WireOrchestrationState,
+  WirePurgeRequest,
+  WireTimestamp,
+} from "./wire.js";
 
 /** As Dapr does, payloads and failure details are only filled in when the caller asks for inputs and outputs. */
 export function toWireState(state: InstanceState, withPayloads: boolean): WireOrchestrationState {
@@ -19,15 +25,16 @@ export function toWireState(state: InstanceState, withPayloads: boolean): WireOr
     instanceId: state.instanceId,
     name: state.name,
     orchestrationStatus: toWireStatus(state.status),
-    createdTimestamp: toTimestamp(state.createdAt),
-    lastUpdatedTimestamp: toTimestamp(state.updatedAt),
+    createdTimestamp: toStoredTimestamp(state.createdAt),
+    lastUpdatedTimestamp: toStoredTimestamp(state.updatedAt),
   };
   if (state.scheduledStartAt !== undefined)
-    wire.scheduledStartTimestamp = toTimestamp(state.scheduledStartAt);
+    wire.scheduledStartTimestamp = toStoredTimestamp(state.scheduledStartAt);
   if (!withPayloads) return wire;
-  if (state.input !== undefined) wire.input = { value: state.input };
-  if (state.output !== undefined) wire.output = { value: state.output };
-  if (state.customStatus !== undefined) wire.customStatus = { value: state.customStatus };
+  // Stored values that are not text go out as `<unreadable: ...>` (toPayload), never as a failed call.
+  if (state.input !== undefined) wire.input = toPayload(state.input);
+  if (state.output !== undefined) wire.output = toPayload(state.output);
+  if (state.customStatus !== undefined) wire.customStatus = toPayload(state.customStatus);
   if (state.failure) wire.failureDetails = toWireFailure(state.failure);
   return wire;
 }
@@ -43,8 +50,8 @@ export function toWireInstanceResponse(
  * The start time of a new instance; none means "now". @dapr/durabletask-js 1.0.0 always sends a timestamp and
  * uses the epoch for "now", so a time at or before the epoch counts as none.
  */
-export function startTimeOf(ts: Parameters<typeof fromTimestamp>[0]): number | undefined {
-  const ms = fromTimestamp(ts);
+export function startTimeOf(ts: WireTimestamp | undefined): number | undefined {
+  const ms = timeOf(ts, "scheduledStartTimestamp");
   return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
@@ -56,14 +63,14 @@ export function purgeFilterOf(filter: NonNullable<WirePurgeRequest["purgeInstanc
     if (!status || status === "CONTINUED_AS_NEW" || !isTerminalStatus(status)) {
       throw new WeftError(
         "invalid_argument",
-        `only finished instances can be purged, not ${String(wire)} ones`,
+        `only finished instances can be purged, not ${String(wire).slice(0, 40)} ones`,
       );
     }
     statuses.push(status);
   }
   return {
     statuses: statuses.length > 0 ? statuses : ["COMPLETED", "FAILED", "TERMINATED"],
-    createdFrom: fromTimestamp(filter.createdTimeFrom),
-    createdTo: fromTimestamp(filter.createdTimeTo),
+    createdFrom: timeOf(filter.createdTimeFrom, "createdTimeFrom"),
+    createdTo: timeOf(filter.createdTimeTo, "createdTimeTo"),
   };
 }

@@ -7,10 +7,17 @@ import type { FailureDetails } from "../../core/failure.js";
 import type { EventRaised, HistoryEvent } from "../../core/history.js";
 import { childInstanceId } from "../../core/ids.js";
 import type { ActivityTask } from "../../core/work.js";
-import type { ActivityOutcome } from "../../engine/executor.js";
 import {
-  fromPayload,
-  fromTimestamp,
+  checkInstanceId,
+  checkName,
+  checkPayload,
+  isInvalidInput,
+  LIMITS,
+  payloadDepth,
+} from "../../core/input-rules.js";
+import type { ActivityOutcome } from "../../engine/executor.js";
+import { payloadOf, timeOf } from "./request-rules.js";
+import {
   fromWireCarryover,
   fromWireFailure,
   fromWireStatus,
@@ -48,9 +55,16 @@ export function toWireActivityRequest(task: ActivityTask): WireActivityRequest {
   };
 }
 
+/** A result that breaks the input rules fails the activity: retrying would bring the same result. */
 export function fromWireActivityResponse(response: WireActivityResponse): ActivityOutcome {
   const failure = fromWireFailure(response.failureDetails);
-  return failure ? { failure } : { result: fromPayload(response.result) };
+  if (failure) return { failure };
+  try {
+    return { result: payloadOf(response.result, "result") };
+  } catch (error) {
+    if (!isInvalidInput(error)) throw error;
+    return { failure: { errorType: "InvalidWorkerResponse", message: error.message } };
+  }
 }
 
 /** A response that breaks the protocol fails the workflow: replaying the same turn would break it again. */
@@ -62,8 +76,11 @@ export function fromWireOrchestratorResponse(
   response: WireOrchestratorResponse,
 ): TurnResult {
   // The SDKs always send the custom status; an empty StringValue is how they send "".
-  const customStatus = response.customStatus ? (response.customStatus.value ?? "") : undefined;
+  const given = response.customStatus ? (response.customStatus.value ?? "") : undefined;
+  // One that breaks the payload rule fails the turn and is not kept.
+  const customStatus = given !== undefined && payloadDepth(given) > LIMITS.payloadDepth ? undefined : given;
   try {
+    rule("the custom status", () => checkPayload(given, "'customStatus'"));
     const actions = (response.actions ?? []).map((action) => fromWireAction(instanceId, action));
     return { actions, customStatus };
   } catch (error) {
@@ -73,15 +90,34 @@ export function fromWireOrchestratorResponse(
   }
 }
 
+/**
+ * Runs input rules on a worker's answer: a value they refuse makes the answer invalid (the workflow fails), the
+ * same rules a client's values pass at this edge.
+ */
+function rule<T>(where: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (isInvalidInput(error)) throw new InvalidResponse(`${where}: ${error.message}`);
+    throw error;
+  }
+}
+
 function fromWireAction(instanceId: string, action: WireAction): WorkflowAction {
   const id = action.id ?? 0;
+  const at = `action ${id}`;
   if (action.scheduleTask) {
     const { name, input } = action.scheduleTask;
     if (!name) throw new InvalidResponse(`action ${id} schedules an activity without a name`);
-    return { type: "ScheduleTask", id, name, input: fromPayload(input) };
+    return {
+      type: "ScheduleTask",
+      id,
+      name: rule(at, () => checkName("activity", name)),
+      input: rule(at, () => payloadOf(input, "input")),
+    };
   }
   if (action.createTimer) {
-    const fireAt = fromTimestamp(action.createTimer.fireAt);
+    const fireAt = rule(at, () => timeOf(action.createTimer!.fireAt, "fireAt"));
     if (fireAt === undefined) throw new InvalidResponse(`action ${id} creates a timer without a time`);
     return { type: "CreateTimer", id, fireAt };
   }
@@ -89,13 +125,25 @@ function fromWireAction(instanceId: string, action: WireAction): WorkflowAction 
     const { name, input } = action.createSubOrchestration;
     if (!name) throw new InvalidResponse(`action ${id} starts a child workflow without a name`);
     const childId = action.createSubOrchestration.instanceId || childInstanceId(instanceId, id);
-    return { type: "CreateChildWorkflow", id, instanceId: childId, name, input: fromPayload(input) };
+    return {
+      type: "CreateChildWorkflow",
+      id,
+      instanceId: rule(at, () => checkInstanceId(childId)),
+      name: rule(at, () => checkName("workflow", name)),
+      input: rule(at, () => payloadOf(input, "input")),
+    };
   }
   if (action.sendEvent) {
     const target = action.sendEvent.instance?.instanceId;
     const name = action.sendEvent.name;
     if (!target || !name) throw new InvalidResponse(`action ${id} sends an event without a target or name`);
-    return { type: "SendEvent", id, instanceId: target, name, input: fromPayload(action.sendEvent.data) };
+    return {
+      type: "SendEvent",
+      id,
+      instanceId: rule(at, () => checkInstanceId(target)),
+      name: rule(at, () => checkName("event", name)),
+      input: rule(at, () => payloadOf(action.sendEvent!.data, "data")),
+    };
   }
   if (action.completeOrchestration) return fromWireCompletion(id, action.completeOrchestration);
   throw new InvalidResponse(`action ${id} is of a kind Weft does not support`);
@@ -106,7 +154,7 @@ function fromWireCompletion(
   wire: NonNullable<WireAction["completeOrchestration"]>,
 ): WorkflowAction {
   const status = fromWireStatus(wire.orchestrationStatus);
-  const result = fromPayload(wire.result);
+  const result = rule(`action ${id}`, () => payloadOf(wire.result, "result"));
   switch (status) {
     case "COMPLETED":
     case "TERMINATED":
@@ -115,7 +163,7 @@ function fromWireCompletion(
       return { type: "CompleteWorkflow", id, status, failure: failureOf(wire, result) };
     case "CONTINUED_AS_NEW": {
       const carryoverEvents = (wire.carryoverEvents ?? [])
-        .map(fromWireCarryover)
+        .map((event) => rule(`action ${id}`, () => fromWireCarryover(event)))
         .filter((e): e is EventRaised => e !== undefined);
       return { type: "CompleteWorkflow", id, status, result, carryoverEvents };
     }

@@ -3,6 +3,7 @@ import type { handleUnaryCall } from "@grpc/grpc-js";
 import { isWeftError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
 import { toGrpcStatus } from "./status.js";
+import { undecodableStatus } from "./undecodable.js";
 
 export interface CallContext {
   /** The client connection's address. */
@@ -16,6 +17,8 @@ export function unary<Request, Response>(
   handle: (request: Request, context: CallContext) => Promise<Response>,
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
+    const undecodable = undecodableStatus(call.request);
+    if (undecodable) return callback(undecodable);
     const abort = new AbortController();
     // grpc-js also reports "cancelled" once a finished call's stream closes; only a cancel before the answer counts.
     const cancelled = () => abort.abort();

@@ -137,8 +137,9 @@ export interface WireOrchestrationState {
   name: string;
   orchestrationStatus: WireStatus;
   scheduledStartTimestamp?: WireTimestamp;
-  createdTimestamp: WireTimestamp;
-  lastUpdatedTimestamp: WireTimestamp;
+  /** Absent only when the stored time is unreadable. */
+  createdTimestamp?: WireTimestamp;
+  lastUpdatedTimestamp?: WireTimestamp;
   input?: WireStringValue;
   output?: WireStringValue;
   customStatus?: WireStringValue;

@@ -1,8 +1,10 @@
 /** The worker RPCs: Hello, the GetWorkItems stream, and the calls that hand results back. */
 import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { WeftError } from "../../core/errors.js";
+import { quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
 import { unary } from "./unary.js";
+import { undecodableStatus } from "./undecodable.js";
 import type { WireActivityResponse, WireOrchestratorResponse, WireWorkItem } from "./wire.js";
 import type { WorkStreams } from "./work-streams.js";
 
@@ -11,7 +13,7 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
     if (!streams.completeTurn(peer, response)) {
       throw new WeftError(
         "not_found",
-        `no workflow turn of '${response.instanceId ?? ""}' is out on this worker`,
+        `no workflow turn of ${quote(response.instanceId ?? "")} is out on this worker`,
       );
     }
     return {};
@@ -20,6 +22,11 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
     Hello: unary(logger, async () => ({})),
 
     GetWorkItems: (call: ServerWritableStream<unknown, WireWorkItem>) => {
+      const undecodable = undecodableStatus(call.request);
+      if (undecodable) {
+        call.emit("error", undecodable);
+        return;
+      }
       const stream = streams.open(call.getPeer(), (item) => call.write(item));
       logger.info({ peer: stream.peer, streams: streams.streamCount }, "a worker connected");
       let open = true;
@@ -38,7 +45,7 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
       if (!streams.completeActivity(peer, response)) {
         throw new WeftError(
           "not_found",
-          `no activity ${response.taskId ?? 0} of '${response.instanceId ?? ""}' is out on this worker`,
+          `no activity ${response.taskId ?? 0} of ${quote(response.instanceId ?? "")} is out on this worker`,
         );
       }
       return {};

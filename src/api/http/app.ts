@@ -11,10 +11,12 @@ import Fastify, {
   LogController,
 } from "fastify";
 import type { ComponentResource } from "../../components/resources.js";
+import { quote } from "../../core/input-rules.js";
 import { silentLogger } from "../../core/logger.js";
 import { ComponentError, EngineWorkflowComponent } from "../../engine/workflow-component.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { requireApiToken } from "./auth.js";
+import { answerClientError } from "./client-errors.js";
 import { openWorkflowComponents } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
@@ -89,6 +91,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       ignoreTrailingSlash: true,
       ignoreDuplicateSlashes: true,
     },
+    clientErrorHandler: answerClientError,
     // Errors fastify raises before routing (a malformed URL) get the same answer shape as the rest.
     frameworkErrors: (error, _request, reply: FastifyReply) => {
       const { status, body } = toErrorAnswer(error, undefined);
@@ -106,7 +109,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send({
       errorCode: "ERR_ROUTE_NOT_FOUND",
-      message: `no route ${request.method} ${request.url.split("?")[0]}; see docs/http-api.md`,
+      message: `no route ${request.method} ${quote(request.url.split("?")[0] ?? "")}; see docs/http-api.md`,
     }),
   );
   if (options.apiToken) requireApiToken(app, options.apiToken, OPEN_ROUTES);

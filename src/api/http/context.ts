@@ -2,6 +2,7 @@
  * What the workflow routes share, and the one rule that tells the API generations apart: whether the segment
  * after `workflows/` names a workflow component (Dapr 1.11+) or a workflow type (the older documented forms).
  */
+import { quote } from "../../core/input-rules.js";
 import type { WorkflowService } from "../../engine/service.js";
 import type { WorkflowComponent } from "../../engine/workflow-component.js";
 import type { WorkflowRuntime } from "../../sdk/runtime.js";
@@ -45,7 +46,7 @@ export function notRegistered(name: string): HttpError {
   return new HttpError(
     400,
     "ERR_WORKFLOW_NOT_REGISTERED",
-    `no workflow named '${name}' is registered, and no remote worker is connected that could run it`,
+    `no workflow named ${quote(name)} is registered, and no remote worker is connected that could run it`,
   );
 }
 
@@ -53,7 +54,7 @@ export function componentNotFound(ctx: RouteContext, segment: string): HttpError
   return new HttpError(
     400,
     "ERR_WORKFLOW_COMPONENT_NOT_FOUND",
-    `'${segment}' is neither a workflow component (${[...ctx.components.keys()].join(", ")}) nor a known workflow type`,
+    `${quote(segment)} is neither a workflow component (${[...ctx.components.keys()].join(", ")}) nor a known workflow type`,
   );
 }
 

@@ -3,6 +3,7 @@
  * WeftError codes map to statuses here; the routes throw and never pick a status for an engine error.
  */
 import { isWeftError, type WeftErrorCode } from "../../core/errors.js";
+import { type InvalidInputError, isInvalidInput, type NameKind } from "../../core/input-rules.js";
 
 /** An error the HTTP edge itself detects (bad id, bad body, unknown component), already in Dapr's form. */
 export class HttpError extends Error {
@@ -78,37 +79,58 @@ export interface ErrorAnswer {
 export function toErrorAnswer(error: unknown, operation: Operation | undefined): ErrorAnswer {
   const fallback = operation ? OPERATION_CODES[operation] : "ERR_INTERNAL";
   if (error instanceof HttpError) return answer(error.status, error.errorCode, error.message);
+  if (isInvalidInput(error)) return answer(400, inputErrorCode(error), error.message);
   if (isWeftError(error)) {
     const mapped = WEFT_CODES[error.code];
     return answer(mapped.status, mapped.errorCode ?? fallback, error.message);
   }
   const code = (error as { code?: unknown }).code;
   const known = typeof code === "string" ? FASTIFY_CODES[code] : undefined;
-  if (known) return answer(known.status, known.errorCode, (error as Error).message);
-  // Any other client error fastify reports (a bad header, say) stays a 4xx; everything else is ours: 500.
+  if (known) return answer(known.status, known.errorCode, capped((error as Error).message));
+  // Any other client error fastify reports (a bad header, a path segment over 1000 characters: 414) stays a
+  // 4xx; everything else is ours: 500.
   const status = (error as { statusCode?: unknown }).statusCode;
   if (typeof status === "number" && status >= 400 && status < 500) {
-    return answer(status, "ERR_MALFORMED_REQUEST", (error as Error).message);
+    return answer(status, "ERR_MALFORMED_REQUEST", capped((error as Error).message));
   }
   return answer(500, fallback, error instanceof Error ? error.message : String(error));
+}
+
+/** Fastify's messages quote the whole URL; keep a prefix, as Weft's own messages do (core/input-rules.ts). */
+function capped(message: string): string {
+  return message.length <= 160 ? message : `${message.slice(0, 160)}…`;
 }
 
 function answer(status: number, errorCode: string, message: string): ErrorAnswer {
   return { status, body: { errorCode, message } };
 }
 
-export const instanceIdInvalid = (id: string) =>
-  new HttpError(
-    400,
-    "ERR_INSTANCE_ID_INVALID",
-    `workflow instance ID '${id.slice(0, 80)}' is invalid: only letters, digits, '_' and '-' are allowed`,
-  );
+/** Dapr's codes for the input rules (core/input-rules.ts); Weft's own where Dapr has none. */
+function inputErrorCode(error: InvalidInputError): string {
+  switch (error.rule) {
+    case "instance_id_missing":
+      return "ERR_INSTANCE_ID_PROVIDED_MISSING";
+    case "instance_id_too_long":
+      return "ERR_INSTANCE_ID_TOO_LONG";
+    case "instance_id_invalid":
+      return "ERR_INSTANCE_ID_INVALID";
+    case "name_missing":
+      return NAME_CODES[error.nameKind ?? "workflow"].missing;
+    case "name_invalid":
+      return NAME_CODES[error.nameKind ?? "workflow"].invalid;
+    case "payload_too_deep":
+      return "ERR_PAYLOAD_TOO_DEEP";
+    case "time_out_of_range":
+      return "ERR_MALFORMED_REQUEST";
+    case "metadata_invalid":
+      return "ERR_WORKFLOW_METADATA_INVALID";
+  }
+}
 
-export const instanceIdTooLong = (id: string) =>
-  new HttpError(
-    400,
-    "ERR_INSTANCE_ID_TOO_LONG",
-    `workflow instance ID '${id.slice(0, 80)}…' is ${id.length} characters long; the limit is 64`,
-  );
+const NAME_CODES: Record<NameKind, { missing: string; invalid: string }> = {
+  workflow: { missing: "ERR_WORKFLOW_NAME_MISSING", invalid: "ERR_WORKFLOW_NAME_INVALID" },
+  activity: { missing: "ERR_ACTIVITY_NAME_MISSING", invalid: "ERR_ACTIVITY_NAME_INVALID" },
+  event: { missing: "ERR_WORKFLOW_EVENT_NAME_MISSING", invalid: "ERR_WORKFLOW_EVENT_NAME_INVALID" },
+};
 
 export const malformed = (message: string) => new HttpError(400, "ERR_MALFORMED_REQUEST", message);

@@ -1,13 +1,20 @@
-/** Weft's instance state and history in the JSON shapes the HTTP API answers with. */
-import type { HistoryEvent } from "../../core/history.js";
+/**
+ * Weft's instance state and history in the JSON shapes the HTTP API answers with. Stored data is shown as it is,
+ * and what cannot be shown as its type promises (a time outside years 1-9999, bytes that are not text, a status
+ * Weft does not know: written by an older version or a hostile worker) is shown as unreadable rather than failing
+ * the read: a time as `null`, a value as `<unreadable: ...>`, a status as `UNKNOWN` (Dapr's word for it).
+ */
+import type { HistoryEvent, RuntimeStatus } from "../../core/history.js";
+import { isRepresentableTime } from "../../core/input-rules.js";
 import type { WorkflowSnapshot } from "../../engine/workflow-component.js";
+import { storedObject, storedText } from "../../core/stored-values.js";
 
 /** Dapr's `GetWorkflowResponse` (json names of workflow.proto), plus the start metadata when there is some. */
 export interface DaprWorkflowJson {
   instanceID: string;
   workflowName: string;
-  createdAt: string;
-  lastUpdatedAt: string;
+  createdAt: string | null;
+  lastUpdatedAt: string | null;
   runtimeStatus: string;
   properties: Record<string, string>;
   metadata?: Record<string, string>;
@@ -16,48 +23,78 @@ export interface DaprWorkflowJson {
 export function toDaprWorkflow(state: WorkflowSnapshot): DaprWorkflowJson {
   // Values are the raw stored text (JSON as given), exactly as Dapr returns them.
   const properties: Record<string, string> = {};
-  if (state.input !== undefined) properties["dapr.workflow.input"] = state.input;
-  if (state.output !== undefined) properties["dapr.workflow.output"] = state.output;
-  if (state.customStatus !== undefined) properties["dapr.workflow.custom_status"] = state.customStatus;
+  const set = (key: string, value: unknown) => {
+    const text = storedText(value);
+    if (text !== undefined) properties[key] = text;
+  };
+  set("dapr.workflow.input", state.input);
+  set("dapr.workflow.output", state.output);
+  set("dapr.workflow.custom_status", state.customStatus);
   if (state.failure) {
-    properties["dapr.workflow.failure.error_type"] = state.failure.errorType;
-    properties["dapr.workflow.failure.error_message"] = state.failure.message;
-    if (state.failure.stackTrace) properties["dapr.workflow.failure.stack_trace"] = state.failure.stackTrace;
+    const failure = storedObject(state.failure) ?? { message: state.failure };
+    properties["dapr.workflow.failure.error_type"] = storedText(failure.errorType) ?? "";
+    properties["dapr.workflow.failure.error_message"] = storedText(failure.message) ?? "";
+    set("dapr.workflow.failure.stack_trace", failure.stackTrace || undefined);
   }
   const json: DaprWorkflowJson = {
-    instanceID: state.instanceId,
-    workflowName: state.name,
-    createdAt: new Date(state.createdAt).toISOString(),
-    lastUpdatedAt: new Date(state.updatedAt).toISOString(),
-    runtimeStatus: state.status,
+    instanceID: storedText(state.instanceId) ?? "",
+    workflowName: storedText(state.name) ?? "",
+    createdAt: timeText(state.createdAt),
+    lastUpdatedAt: timeText(state.updatedAt),
+    runtimeStatus: statusText(state.status),
     properties,
   };
-  if (state.metadata && Object.keys(state.metadata).length > 0) json.metadata = state.metadata;
+  const metadata = metadataOf(state.metadata);
+  if (metadata) json.metadata = metadata;
   return json;
 }
 
 /** The `WFInfo` answer of the v1.0-alpha1 API generation (seed 002). */
 export function toAlpha1Info(state: WorkflowSnapshot) {
+  const status = statusText(state.status);
   return {
     WFInfo: { instance_id: state.instanceId },
-    start_time: new Date(state.createdAt).toISOString(),
-    metadata: { ...state.metadata, status: titleCase(state.status) },
+    start_time: timeText(state.createdAt),
+    metadata: { ...metadataOf(state.metadata), status: status.charAt(0) + status.slice(1).toLowerCase() },
   };
 }
 
 /** History events with their times as RFC 3339 text, the way every other time in the API is shown. */
 export function toHistoryJson(events: readonly HistoryEvent[]) {
-  return events.map((event) => {
-    const json: Record<string, unknown> = { ...event, timestamp: iso(event.timestamp) };
-    if ("fireAt" in event) json.fireAt = iso(event.fireAt);
-    if ("scheduledStartAt" in event && event.scheduledStartAt !== undefined)
-      json.scheduledStartAt = iso(event.scheduledStartAt);
+  return events.map((event: unknown) => {
+    const fields = storedObject(event);
+    if (!fields) return { type: "Unreadable", value: storedText(event) ?? null };
+    const json: Record<string, unknown> = { ...fields };
+    json.timestamp = timeText(json.timestamp);
+    if ("fireAt" in json) json.fireAt = timeText(json.fireAt);
+    if (json.scheduledStartAt !== undefined) json.scheduledStartAt = timeText(json.scheduledStartAt);
     return json;
   });
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** A stored time as RFC 3339 text; `null` when it is not a time between years 1 and 9999. */
+export function timeText(ms: unknown): string | null {
+  return isRepresentableTime(ms) ? new Date(ms).toISOString() : null;
+}
 
-function titleCase(status: string): string {
-  return status.charAt(0) + status.slice(1).toLowerCase();
+const STATUSES: readonly RuntimeStatus[] = [
+  "PENDING",
+  "RUNNING",
+  "SUSPENDED",
+  "COMPLETED",
+  "FAILED",
+  "TERMINATED",
+];
+
+function statusText(status: unknown): string {
+  return STATUSES.includes(status as RuntimeStatus) ? (status as string) : "UNKNOWN";
+}
+
+/** Metadata is shown when it is a non-empty object; values that are not text are shown as unreadable. */
+function metadataOf(metadata: unknown): Record<string, string> | undefined {
+  const entries = Object.entries(storedObject(metadata) ?? {});
+  if (entries.length === 0) return undefined;
+  const shown: Record<string, string> = Object.create(null);
+  for (const [key, value] of entries) shown[key] = storedText(value) ?? "";
+  return shown;
 }

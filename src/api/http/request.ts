@@ -1,24 +1,30 @@
-/** Reading the parts of a request the workflow routes share: ids, raw bodies, JSON bodies, headers. */
-import { INSTANCE_ID_PATTERN } from "../../core/ids.js";
-import { HttpError, instanceIdInvalid, instanceIdTooLong, malformed } from "./errors.js";
+/**
+ * Reading the parts of a request the workflow routes share: ids, names, raw bodies, JSON bodies, headers. The
+ * rules themselves live in core/input-rules.ts, shared with the gRPC edge; errors.ts maps their refusals to
+ * Dapr's error codes.
+ */
+import { checkMetadata, checkPayload, InvalidInputError, quote } from "../../core/input-rules.js";
+import { malformed } from "./errors.js";
 
-/** Dapr's rule (issue dapr/dapr#6156): letters, digits, `_` and `-`, at most 64 characters. */
-export function checkInstanceId(id: string): string {
-  if (id.length > 64) throw instanceIdTooLong(id);
-  if (!INSTANCE_ID_PATTERN.test(id)) throw instanceIdInvalid(id);
-  return id;
-}
+export {
+  checkInstanceId,
+  checkName,
+  checkNewInstanceId,
+} from "../../core/input-rules.js";
 
 /**
  * The raw body as text, whatever its content type: Dapr passes body bytes through as the payload (usually JSON
- * text). An empty body means "no payload".
+ * text). An empty body means "no payload". A body nested deeper than the payload rule allows is a 400.
  */
 export function bodyText(body: unknown): string | undefined {
   if (!Buffer.isBuffer(body) || body.length === 0) return undefined;
-  return body.toString("utf8");
+  return checkPayload(body.toString("utf8"), "the request body");
 }
 
-/** A JSON object body (`{}` when empty); anything else is a 400 that says what was expected. */
+/**
+ * A JSON object body (`{}` when empty); anything else is a 400 that says what was expected. Its depth is checked
+ * first (bodyText), so re-encoding any part of it cannot overflow the stack.
+ */
 export function jsonObjectBody(body: unknown, expected: string): Record<string, unknown> {
   const text = bodyText(body);
   if (text === undefined) return {};
@@ -38,11 +44,12 @@ export const METADATA_HEADER = "dapr-workflow-metadata";
 
 /**
  * `dapr-workflow-metadata: k1=v1; k2=v2` (cookie style; the header may repeat). Read from the raw headers,
- * because Node joins repeated headers with ", ", which a value may itself contain. Values may be quoted; a pair
- * without `=` or with an empty key is a 400, so a typo is never silently dropped.
+ * because Node joins repeated headers with ", ", which a value may itself contain. Values may be quoted. Nothing
+ * is silently dropped: a pair without `=` or with an empty key, a key given twice, `__proto__`, or more pairs or
+ * longer keys and values than core/input-rules.ts allows is a 400 naming the pair.
  */
 export function parseWorkflowMetadata(rawHeaders: readonly string[]): Record<string, string> | undefined {
-  const metadata: Record<string, string> = {};
+  const pairs: [string, string][] = [];
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     if (rawHeaders[i]!.toLowerCase() !== METADATA_HEADER) continue;
     for (const part of rawHeaders[i + 1]!.split(";")) {
@@ -51,16 +58,18 @@ export function parseWorkflowMetadata(rawHeaders: readonly string[]): Record<str
       const eq = pair.indexOf("=");
       const key = eq < 0 ? "" : pair.slice(0, eq).trim();
       if (!key) {
-        throw new HttpError(
-          400,
-          "ERR_WORKFLOW_METADATA_INVALID",
-          `the ${METADATA_HEADER} header must hold key=value pairs separated by ';', got '${pair.slice(0, 80)}'`,
+        throw malformedMetadata(
+          `the ${METADATA_HEADER} header must hold key=value pairs separated by ';', got ${quote(pair)}`,
         );
       }
-      metadata[key] = unquote(pair.slice(eq + 1).trim());
+      pairs.push([key, unquote(pair.slice(eq + 1).trim())]);
     }
   }
-  return Object.keys(metadata).length > 0 ? metadata : undefined;
+  return pairs.length > 0 ? checkMetadata(pairs) : undefined;
+}
+
+function malformedMetadata(message: string) {
+  return new InvalidInputError("metadata_invalid", message);
 }
 
 function unquote(value: string): string {
@@ -72,7 +81,9 @@ export function waitMs(value: unknown, maxSeconds: number): number {
   if (value === undefined || value === "") return 0;
   const seconds = typeof value === "string" ? Number(value) : Number.NaN;
   if (!Number.isFinite(seconds) || seconds < 0) {
-    throw malformed(`'wait' must be a number of seconds from 0 to ${maxSeconds}, got '${String(value)}'`);
+    throw malformed(
+      `'wait' must be a number of seconds from 0 to ${maxSeconds}, got ${quote(String(value))}`,
+    );
   }
   return Math.min(seconds, maxSeconds) * 1000;
 }

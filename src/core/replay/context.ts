@@ -1,4 +1,5 @@
 /** The WorkflowContext handed to workflow code: a thin view over one WorkflowExecution. */
+import { isRepresentableTime } from "../input-rules.js";
 import { encodePayload } from "../payload.js";
 import type { Task } from "./task.js";
 import { WhenAllTask, WhenAnyTask } from "./task.js";
@@ -75,6 +76,10 @@ export class ExecutionContext implements WorkflowContext {
 
   createTimer(fireAt: Date | number): Task<void> {
     const at = typeof fireAt === "number" ? this.#host.currentTime + fireAt * 1000 : fireAt.getTime();
+    // Thrown into the workflow code, which may catch it; a timer no store or client can hold is never recorded.
+    if (!isRepresentableTime(at)) {
+      throw new RangeError("a timer must fire between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z");
+    }
     return this.#host.scheduleTimer(at);
   }
 

@@ -24,7 +24,7 @@ import type {
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
 import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
-import { instanceParams, toInstanceState } from "./rows.js";
+import { instanceParams, readHistoryRow, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
 
 export interface SqliteStoreOptions {
@@ -237,7 +237,7 @@ export class SqliteStore implements Store {
   async getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {
     await this.#thread.durable();
     const turns = await this.#thread.send({ op: "loadHistory", instanceId });
-    return turns?.flatMap((events) => JSON.parse(events) as HistoryEvent[]);
+    return turns?.flatMap(readHistoryRow);
   }
 
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {

@@ -11,7 +11,14 @@ import type { FastifyInstance } from "fastify";
 import { encodePayload } from "../../../core/payload.js";
 import type { WorkflowComponent } from "../../../engine/workflow-component.js";
 import { canRun, component, componentNotFound, notRegistered, type RouteContext } from "../context.js";
-import { bodyText, checkInstanceId, jsonObjectBody, parseWorkflowMetadata, queryValue } from "../request.js";
+import {
+  bodyText,
+  checkName,
+  checkNewInstanceId,
+  jsonObjectBody,
+  parseWorkflowMetadata,
+  queryValue,
+} from "../request.js";
 import { statusUrl } from "./weft.js";
 
 type StartParams = { first: string; second: string };
@@ -27,7 +34,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       let instanceId: string | undefined;
       let workflows = ctx.components.get(first);
       if (workflows) {
-        name = second;
+        name = checkName("workflow", second);
         instanceId = queryValue(request.query, "instanceID") || undefined;
         if (!workflows.canStart(name)) throw notRegistered(name);
       } else {
@@ -36,7 +43,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
         name = first;
         instanceId = second;
       }
-      if (instanceId !== undefined) checkInstanceId(instanceId);
+      if (instanceId !== undefined) checkNewInstanceId(instanceId);
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
       const id = await workflows.start({ name, input: bodyText(request.body), instanceId, metadata });
       return reply
@@ -52,8 +59,8 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
     async (request, reply) => {
       const { workflowName, instanceId } = request.params;
       const workflows = component(ctx, request.params.component);
-      if (!workflows.canStart(workflowName)) throw notRegistered(workflowName);
-      checkInstanceId(instanceId);
+      if (!workflows.canStart(checkName("workflow", workflowName))) throw notRegistered(workflowName);
+      checkNewInstanceId(instanceId);
       const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
       const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
       const id = await workflows.start({

@@ -10,6 +10,7 @@
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isWeftError } from "../../../core/errors.js";
 import { isTerminalStatus, type RuntimeStatus } from "../../../core/history.js";
+import { checkTime, quote } from "../../../core/input-rules.js";
 import type { InstanceState } from "../../../core/instance.js";
 import { type RouteContext, service } from "../context.js";
 import { malformed } from "../errors.js";
@@ -63,7 +64,7 @@ export function weftRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const limitText = query("limit");
     const limit = limitText === undefined ? 100 : Number(limitText);
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw malformed(`'limit' must be an integer from 1 to ${MAX_PAGE}, got '${limitText}'`);
+      throw malformed(`'limit' must be an integer from 1 to ${MAX_PAGE}, got ${quote(String(limitText))}`);
     }
     const after = query("after");
     if (after) checkInstanceId(after);
@@ -135,7 +136,9 @@ function parseStatuses(value: string): RuntimeStatus[] {
   return value.split(",").map((raw) => {
     const status = raw.trim().toUpperCase() as RuntimeStatus;
     if (!STATUSES.includes(status)) {
-      throw malformed(`unknown status '${raw}'; use one or more of ${STATUSES.join(", ")}, comma-separated`);
+      throw malformed(
+        `unknown status ${quote(raw)}; use one or more of ${STATUSES.join(", ")}, comma-separated`,
+      );
     }
     return status;
   });
@@ -144,6 +147,6 @@ function parseStatuses(value: string): RuntimeStatus[] {
 function parseTime(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw malformed(`'${name}' must be an RFC 3339 time, got '${value}'`);
-  return ms;
+  if (Number.isNaN(ms)) throw malformed(`'${name}' must be an RFC 3339 time, got ${quote(value)}`);
+  return checkTime(ms, `'${name}'`);
 }
