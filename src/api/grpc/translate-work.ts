@@ -6,7 +6,6 @@ import type { TurnResult, WorkflowAction } from "../../core/actions.js";
 import type { FailureDetails } from "../../core/failure.js";
 import type { EventRaised, HistoryEvent } from "../../core/history.js";
 import { childInstanceId } from "../../core/ids.js";
-import type { ActivityTask } from "../../core/work.js";
 import {
   checkInstanceId,
   checkName,
@@ -15,6 +14,7 @@ import {
   LIMITS,
   payloadDepth,
 } from "../../core/input-rules.js";
+import type { ActivityTask } from "../../core/work.js";
 import type { ActivityOutcome } from "../../engine/executor.js";
 import { payloadOf, timeOf } from "./request-rules.js";
 import {

@@ -6,8 +6,8 @@
  */
 import type { HistoryEvent, RuntimeStatus } from "../../core/history.js";
 import { isRepresentableTime } from "../../core/input-rules.js";
-import type { WorkflowSnapshot } from "../../engine/workflow-component.js";
 import { storedObject, storedText } from "../../core/stored-values.js";
+import type { WorkflowSnapshot } from "../../engine/workflow-component.js";
 
 /** Dapr's `GetWorkflowResponse` (json names of workflow.proto), plus the start metadata when there is some. */
 export interface DaprWorkflowJson {
