@@ -36,6 +36,8 @@ export interface ServerOptions {
   resourcesPath?: string;
   apiToken?: string;
   maxBodyBytes: number;
+  /** Serve the dashboard's built files from this folder at `/ui` (`weft run` passes dist/ui unless --no-ui). */
+  uiDir?: string;
   logger?: Logger;
 }
 
@@ -104,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes,
       canRunRemotely: () => sidecar.hasWorkers,
       plugins: httpPlugins,
+      uiDir: options.uiDir,
       logger: log.child({ component: "http" }),
       runtimeVersion: `weft-${WEFT_VERSION}`,
     });

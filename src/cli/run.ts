@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { type Logger, pino } from "pino";
 import { DEFAULT_MAX_BODY_BYTES } from "../api/http/app.js";
+import { DEFAULT_UI_DIR } from "../api/http/ui.js";
 import { startServer } from "../server.js";
 import { parsePort, parseSize } from "./options.js";
 
@@ -21,6 +22,7 @@ interface RunFlags {
   maxBodySize: number;
   store?: string;
   logLevel: string;
+  ui: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -54,6 +56,7 @@ export function runCommand(program: Command): void {
         .default(DEFAULT_MAX_BODY_BYTES, "4Mi")
         .argParser(parseSize),
     )
+    .option("--no-ui", "do not serve the web dashboard at /ui")
     .addOption(new Option("--store <url>", "store URL instead of the embedded SQLite file").env("WEFT_STORE"))
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -81,6 +84,7 @@ async function run(flags: RunFlags): Promise<void> {
       resourcesPath: flags.resourcesPath,
       apiToken: process.env.DAPR_API_TOKEN || undefined,
       maxBodyBytes: flags.maxBodySize,
+      uiDir: flags.ui ? DEFAULT_UI_DIR : undefined,
       logger: log,
     });
   } catch (error) {
@@ -100,6 +104,7 @@ async function run(flags: RunFlags): Promise<void> {
       httpHost: flags.httpHost,
       httpPort: server.httpPort,
       grpcPort: server.grpcPort,
+      ui: flags.ui ? `http://${flags.httpHost}:${server.httpPort}/ui` : undefined,
       dataDir: flags.store ? undefined : resolve(flags.dataDir),
       workflows: server.runtime.registeredWorkflows,
       activities: server.runtime.registeredActivities,

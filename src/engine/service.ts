@@ -8,7 +8,7 @@ import { isTerminalStatus } from "../core/history.js";
 import { INSTANCE_ID_PATTERN } from "../core/ids.js";
 import type { InstanceState } from "../core/instance.js";
 import { planRerun } from "../core/rerun.js";
-import type { InstanceFilter, Store } from "../store/store.js";
+import type { InstanceFilter, OverviewQuery, Store, StoreOverview } from "../store/store.js";
 
 export interface StartOptions {
   name: string;
@@ -90,6 +90,10 @@ export class WorkflowService {
 
   list(filter: InstanceFilter): Promise<InstanceState[]> {
     return this.#store.listInstances(filter);
+  }
+
+  overview(query: OverviewQuery): Promise<StoreOverview> {
+    return this.#store.overview(query);
   }
 
   /** `dedupKey`: an event raised again with the same key is dropped (for at-least-once senders). */

@@ -44,6 +44,23 @@ export interface InstanceFilter {
   limit?: number;
 }
 
+/** What the dashboard's overview asks for: activity since `since`, in buckets of `bucketMs`. */
+export interface OverviewQuery {
+  since: number;
+  bucketMs: number;
+  now: number;
+}
+
+/** Counts for operators; each store answers from one snapshot where it can, so numbers add up. */
+export interface StoreOverview {
+  /** Instances by workflow name and status (every instance the store holds). */
+  counts: { name: string; status: RuntimeStatus; count: number }[];
+  /** Bucket `index` covers [since + index * bucketMs, since + (index + 1) * bucketMs); empty buckets are left out. */
+  buckets: { index: number; created: number; completed: number; failed: number; terminated: number }[];
+  /** Work waiting now: instances with visible inbox events, and activity tasks visible to run. */
+  backlog: { workflows: number; activities: number };
+}
+
 export interface AddEventOptions {
   /** An event with a key already seen is dropped: at-least-once senders (brokers) get effectively-once events. */
   dedupKey?: string;
@@ -84,6 +101,8 @@ export interface Store {
   /** The committed history of the current execution, for operators. */
   getHistory(instanceId: string): Promise<HistoryEvent[] | undefined>;
   listInstances(filter: InstanceFilter): Promise<InstanceState[]>;
+  /** Counts by name and status, starts and ends over time, and the backlog, for the dashboard. */
+  overview(query: OverviewQuery): Promise<StoreOverview>;
   /** Deletes a terminal instance (and, if asked, its children). `not_found`, or `failed_precondition` if active. */
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number>;
 

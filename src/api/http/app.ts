@@ -17,9 +17,11 @@ import { workflowComponentNames } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
 import { instanceRoutes } from "./routes/instances.js";
+import { overviewRoutes } from "./routes/overview.js";
 import { OPEN_ROUTES, sidecarRoutes } from "./routes/sidecar.js";
 import { startRoutes } from "./routes/start.js";
 import { weftRoutes } from "./routes/weft.js";
+import { isUiPath, uiRoutes } from "./ui.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -51,6 +53,8 @@ export interface HttpAppOptions {
   canRunRemotely?: (workflowName: string) => boolean;
   /** Extra routes, registered after Weft's own (they share the token check, body limit and error format). */
   plugins?: readonly FastifyPluginAsync[];
+  /** When set, the dashboard's built files (`dist/ui`) are served from this folder at `/ui`. */
+  uiDir?: string;
   logger?: FastifyBaseLogger;
   appId?: string;
   runtimeVersion?: string;
@@ -94,7 +98,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       message: `no route ${request.method} ${request.url.split("?")[0]}; see docs/http-api.md`,
     }),
   );
-  if (options.apiToken) requireApiToken(app, options.apiToken, OPEN_ROUTES);
+  if (options.apiToken) {
+    // The dashboard's files hold no data (it asks for the token and sends it on each API call), so a browser can
+    // load them without one.
+    const uiOpen = options.uiDir !== undefined;
+    requireApiToken(app, options.apiToken, (path) => OPEN_ROUTES.has(path) || (uiOpen && isUiPath(path)));
+  }
   app.addHook("preClose", async () => closing.abort());
   // Answers sent while closing (long polls cut short, requests in flight) end their connection, so a client's
   // keep-alive socket cannot hold shutdown up.
@@ -111,6 +120,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   };
   for (const version of API_VERSIONS) await app.register(workflowApi, { prefix: `/${version}` });
   weftRoutes(app, ctx);
+  overviewRoutes(app, ctx);
+  if (options.uiDir !== undefined) await uiRoutes(app, options.uiDir);
   sidecarRoutes(app, {
     appId: options.appId ?? "weft",
     runtimeVersion: options.runtimeVersion ?? "weft",

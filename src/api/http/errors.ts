@@ -28,6 +28,7 @@ export type Operation =
   | "purge"
   | "list"
   | "history"
+  | "overview"
   | "metadata";
 
 const OPERATION_CODES: Record<Operation, string> = {
@@ -40,6 +41,7 @@ const OPERATION_CODES: Record<Operation, string> = {
   purge: "ERR_PURGE_WORKFLOW",
   list: "ERR_LIST_WORKFLOWS",
   history: "ERR_GET_WORKFLOW_HISTORY",
+  overview: "ERR_GET_OVERVIEW",
   metadata: "ERR_METADATA_GET",
 };
 

@@ -9,7 +9,7 @@ import type { WeftErrorCode } from "../../core/errors.js";
 import type { InboxEvent } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import type { ActivityTaskColumns } from "../rows.js";
-import type { InstanceFilter } from "../store.js";
+import type { InstanceFilter, OverviewQuery, StoreOverview } from "../store.js";
 import type { LocalResult } from "./local-results.js";
 import type { InstanceRow } from "./rows.js";
 
@@ -62,7 +62,8 @@ export type Command =
   | { op: "getInstance"; instanceId: string }
   | { op: "loadHistory"; instanceId: string }
   | { op: "getActivity"; rowId: number }
-  | { op: "list"; filter: InstanceFilter };
+  | { op: "list"; filter: InstanceFilter }
+  | { op: "overview"; query: OverviewQuery };
 
 export interface InboxRow {
   id: number;
@@ -93,6 +94,7 @@ export interface Values {
   loadHistory: string[] | undefined;
   getActivity: ActivityRow | undefined;
   list: InstanceRow[];
+  overview: StoreOverview;
 }
 
 /** An instance row as last written, for the main thread's cache. */

@@ -17,9 +17,11 @@ import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  OverviewQuery,
   PurgeOptions,
   Store,
   StoreEvent,
+  StoreOverview,
   WorkflowWorkItem,
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
@@ -270,6 +272,11 @@ export class SqliteStore implements Store {
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {
     await this.#thread.durable();
     return (await this.#thread.send({ op: "list", filter })).map(toInstanceState);
+  }
+
+  async overview(query: OverviewQuery): Promise<StoreOverview> {
+    await this.#thread.durable();
+    return this.#thread.send({ op: "overview", query });
   }
 
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {
