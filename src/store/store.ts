@@ -57,7 +57,10 @@ export interface StoreOverview {
   counts: { name: string; status: RuntimeStatus; count: number }[];
   /** Bucket `index` covers [since + index * bucketMs, since + (index + 1) * bucketMs); empty buckets are left out. */
   buckets: { index: number; created: number; completed: number; failed: number; terminated: number }[];
-  /** Work waiting now: instances with visible inbox events, and activity tasks visible to run. */
+  /**
+   * Work not done yet: instances with inbox events visible now (taken by a node or not), and activity tasks not
+   * finished (waiting or running).
+   */
   backlog: { workflows: number; activities: number };
 }
 

@@ -28,8 +28,9 @@ export async function readOverview(pool: pg.Pool, query: OverviewQuery): Promise
       [since, bucketMs, now],
     );
     const backlog = await client.query<{ workflows: string; activities: string }>(
-      `SELECT (SELECT COUNT(*) FROM instances WHERE ready_at <= $1) AS workflows,
-              (SELECT COUNT(*) FROM activities WHERE visible_at <= $1) AS activities`,
+      // ready_at is set exactly when next_visible_at is, so its partial index keeps this to instances with events.
+      `SELECT (SELECT COUNT(*) FROM instances WHERE ready_at IS NOT NULL AND next_visible_at <= $1) AS workflows,
+              (SELECT COUNT(*) FROM activities) AS activities`,
       [now],
     );
     await client.query("COMMIT");

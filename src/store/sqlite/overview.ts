@@ -27,13 +27,13 @@ export function readOverview(db: Database.Database, query: OverviewQuery): Store
     };
     const created = db
       .prepare(
-        "SELECT (created_at - ?) / ? AS b, COUNT(*) AS n FROM instances WHERE created_at >= ? AND created_at < ? GROUP BY b",
+        "SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM instances WHERE created_at >= ? AND created_at < ? GROUP BY b",
       )
       .all(since, bucketMs, since, now) as { b: number; n: number }[];
     for (const row of created) bucket(row.b).created = row.n;
     const ended = db
       .prepare(
-        "SELECT (completed_at - ?) / ? AS b, status, COUNT(*) AS n FROM instances " +
+        "SELECT CAST((completed_at - ?) / ? AS INTEGER) AS b, status, COUNT(*) AS n FROM instances " +
           "WHERE completed_at >= ? AND completed_at < ? GROUP BY b, status",
       )
       .all(since, bucketMs, since, now) as { b: number; status: RuntimeStatus; n: number }[];
@@ -45,7 +45,7 @@ export function readOverview(db: Database.Database, query: OverviewQuery): Store
     const workflows = db
       .prepare("SELECT COUNT(DISTINCT instance_id) AS n FROM inbox WHERE visible_at <= ?")
       .get(now) as { n: number };
-    const activities = db.prepare("SELECT COUNT(*) AS n FROM activities WHERE visible_at <= ?").get(now) as {
+    const activities = db.prepare("SELECT COUNT(*) AS n FROM activities").get() as {
       n: number;
     };
     return {

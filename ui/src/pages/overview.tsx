@@ -76,9 +76,9 @@ function OverviewBody({ data }: { data: Overview }) {
         <section class="panel" aria-labelledby="backlog-title">
           <h2 id="backlog-title">Backlog</h2>
           <dl class="facts">
-            <dt>Instances with events waiting</dt>
+            <dt>Instances with events to process</dt>
             <dd data-testid="backlog-instances">{data.backlog.instances}</dd>
-            <dt>Activities waiting to run</dt>
+            <dt>Activities queued or running</dt>
             <dd data-testid="backlog-activities">{data.backlog.activities}</dd>
             <dt>Running or pending</dt>
             <dd>{data.statuses.RUNNING + data.statuses.PENDING}</dd>

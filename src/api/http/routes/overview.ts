@@ -4,7 +4,8 @@
  * - `statuses`: instance counts by status; `workflows`: the same per workflow name.
  * - `series`: one entry per bucket of the last `window` seconds (default 3600, buckets of 60): instances created
  *   and instances ended (completed, failed, terminated) in it, and the failure rate of the ended ones.
- * - `backlog`: instances with events waiting to be processed, and activity tasks waiting to run, right now.
+ * - `backlog`: instances with events waiting to be processed (taken by a node or not), and activity tasks not
+ *   finished yet (waiting or running), right now.
  */
 import type { FastifyInstance } from "fastify";
 import type { RuntimeStatus } from "../../../core/history.js";
