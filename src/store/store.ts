@@ -34,13 +34,31 @@ export type StoreEvent =
   | { kind: "activity-ready" }
   | { kind: "instance-changed"; instanceId: string; status: RuntimeStatus };
 
+/** Where a listing stopped: the last instance of the previous page, in the listing's order. */
+export interface ListPosition {
+  createdAt: number;
+  instanceId: string;
+}
+
+/**
+ * Which instances a listing (or a bulk operation) covers. Every given field must match. Listings are newest first:
+ * by creation time, descending, then by instance id, descending; `after` continues a listing (keyset paging, so a
+ * page costs the same however deep it is and instances added or deleted meanwhile never shift it).
+ */
 export interface InstanceFilter {
   statuses?: RuntimeStatus[];
   name?: string;
+  /** Creation time range, in ms: `createdFrom` inclusive, `createdTo` exclusive. */
   createdFrom?: number;
   createdTo?: number;
-  /** Continue after this instance id (ids are returned in ascending order). */
-  after?: string;
+  /** Last-update time range, in ms: `updatedFrom` inclusive, `updatedTo` exclusive (not indexed: narrows others). */
+  updatedFrom?: number;
+  updatedTo?: number;
+  /** Metadata pairs given at start, all of which must be present with these values. */
+  metadata?: Readonly<Record<string, string>>;
+  /** Instance ids that start with this text. */
+  idPrefix?: string;
+  after?: ListPosition;
   limit?: number;
 }
 

@@ -5,8 +5,9 @@
  * left half-migrated. Migrations are never edited once released: a change is a new entry.
  */
 import type pg from "pg";
+import { LIST_INDEXES } from "./list-schema.js";
 
-interface Migration {
+export interface Migration {
   version: number;
   description: string;
   sql: string;
@@ -82,10 +83,18 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at BIGINT NOT NULL
       );`,
   },
+  LIST_INDEXES,
 ];
 
 /** The tables the migrations create, for maintenance (housekeeper.ts). */
-export const STORE_TABLES = ["instances", "history", "inbox", "activities", "dedup_keys"];
+export const STORE_TABLES = [
+  "instances",
+  "history",
+  "inbox",
+  "activities",
+  "dedup_keys",
+  "instance_metadata",
+];
 
 /** Applies the migrations this database lacks. `schema` is a validated, unquoted identifier. */
 export async function migrate(client: pg.ClientBase, schema: string): Promise<void> {

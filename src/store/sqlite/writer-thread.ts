@@ -20,6 +20,7 @@ import {
   type Reply,
   type Request,
 } from "./protocol.js";
+import { listInstancesQuery } from "./queries-list.js";
 import { type LastRowIds, RowIds } from "./row-ids.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
@@ -174,24 +175,8 @@ function serve(
 }
 
 function list(db: Database.Database, filter: InstanceFilter): unknown[] {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.statuses?.length) {
-    where.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
-    params.push(...filter.statuses);
-  }
-  const add = (clause: string, value: string | number) => {
-    where.push(clause);
-    params.push(value);
-  };
-  if (filter.name) add("name = ?", filter.name);
-  if (filter.createdFrom !== undefined) add("created_at >= ?", filter.createdFrom);
-  if (filter.createdTo !== undefined) add("created_at < ?", filter.createdTo);
-  if (filter.after) add("instance_id > ?", filter.after);
-  const sql =
-    `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-    `ORDER BY instance_id LIMIT ${Math.min(Math.max(filter.limit ?? 100, 1), 10_000)}`;
-  return db.prepare(sql).all(...params);
+  const { text, values } = listInstancesQuery(filter);
+  return db.prepare(text).all(...values);
 }
 
 function readiness(sql: Statements): Opened {
