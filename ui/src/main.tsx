@@ -84,7 +84,8 @@ function App() {
       <main>
         {route.page === "overview" && <OverviewPage />}
         {route.page === "instances" && <InstancesPage query={route.query} />}
-        {route.page === "instance" && route.id && <InstancePage id={route.id} />}
+        {/* Keyed by id: another instance is a fresh page, with none of the last one's state. */}
+        {route.page === "instance" && route.id && <InstancePage key={route.id} id={route.id} />}
       </main>
     </>
   );

@@ -74,7 +74,7 @@ export function InstancesPage({ query }: { query: URLSearchParams }) {
           {last ? `updated ${last.toLocaleTimeString(undefined, { hour12: false })}` : ""}
         </span>
       </div>
-      <Filters query={query} />
+      <Filters key={key} query={query} />
       <ErrorNote error={error} />
       <div class="table-wrap">
         <table class="instances">
