@@ -4,7 +4,7 @@
  * (.ci/run installs the package).
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BrowserContext, chromium } from "playwright-core";
@@ -49,21 +49,22 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
   };
 }
 
-/** Builds the dashboard into dist/ui, which `weft run` serves, so the test sees the sources as they are. */
+/**
+ * Builds the dashboard into dist/ui (which `weft run` serves) when a file under ui/ is newer than the build, so the
+ * test sees the sources as they are without rebuilding on every run.
+ */
 export function buildUi(): void {
-  execFileSync(
-    process.execPath,
-    [
-      join(ROOT, "node_modules/vite/bin/vite.js"),
-      "build",
-      "--config",
-      "ui/vite.config.ts",
-      "--logLevel",
-      "error",
-    ],
-    {
-      cwd: ROOT,
-      stdio: "inherit",
-    },
-  );
+  const built = join(ROOT, "dist/ui/index.html");
+  if (existsSync(built)) {
+    const builtAt = statSync(built).mtimeMs;
+    const sources = readdirSync(join(ROOT, "ui"), { recursive: true }).map((f) =>
+      join(ROOT, "ui", String(f)),
+    );
+    if (sources.every((file) => statSync(file).mtimeMs <= builtAt)) return;
+  }
+  const vite = join(ROOT, "node_modules/vite/bin/vite.js");
+  execFileSync(process.execPath, [vite, "build", "--config", "ui/vite.config.ts", "--logLevel", "error"], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
 }

@@ -1,57 +1,41 @@
 /**
- * The dashboard's overview from the SQLite file: a few GROUP BY scans, run in one read transaction on the writer
- * thread so the counts, buckets and backlog describe the same moment.
+ * The dashboard's overview from the SQLite file, in one read transaction on the writer thread so the counts,
+ * buckets and backlog describe the same moment. Counts by name and status and the ends per bucket come from one
+ * pass over the instances (the widest read); starts per bucket read only the window's range of the created_at
+ * index. The route caches answers in proportion to their cost (routes/overview.ts), because this pass holds the
+ * writer for its duration.
  */
 import type Database from "better-sqlite3";
 import type { RuntimeStatus } from "../../core/history.js";
+import { foldOverview } from "../overview-rows.js";
 import type { OverviewQuery, StoreOverview } from "../store.js";
-
-type Bucket = StoreOverview["buckets"][number];
 
 export function readOverview(db: Database.Database, query: OverviewQuery): StoreOverview {
   const { since, bucketMs, now } = query;
   return db.transaction(() => {
-    const counts = db
+    const grouped = db
       .prepare(
-        "SELECT name, status, COUNT(*) AS count FROM instances GROUP BY name, status ORDER BY name, status",
+        `SELECT name, status,
+                CASE WHEN completed_at >= ? AND completed_at < ? THEN CAST((completed_at - ?) / ? AS INTEGER) END AS b,
+                COUNT(*) AS n
+         FROM instances GROUP BY name, status, b`,
       )
-      .all() as { name: string; status: RuntimeStatus; count: number }[];
-    const buckets = new Map<number, Bucket>();
-    const bucket = (index: number) => {
-      let found = buckets.get(index);
-      if (!found) {
-        found = { index, created: 0, completed: 0, failed: 0, terminated: 0 };
-        buckets.set(index, found);
-      }
-      return found;
-    };
+      .all(since, now, since, bucketMs) as {
+      name: string;
+      status: RuntimeStatus;
+      b: number | null;
+      n: number;
+    }[];
     const created = db
       .prepare(
-        "SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM instances WHERE created_at >= ? AND created_at < ? GROUP BY b",
+        `SELECT CAST((created_at - ?) / ? AS INTEGER) AS b, COUNT(*) AS n FROM instances
+         WHERE created_at >= ? AND created_at < ? GROUP BY b`,
       )
       .all(since, bucketMs, since, now) as { b: number; n: number }[];
-    for (const row of created) bucket(row.b).created = row.n;
-    const ended = db
-      .prepare(
-        "SELECT CAST((completed_at - ?) / ? AS INTEGER) AS b, status, COUNT(*) AS n FROM instances " +
-          "WHERE completed_at >= ? AND completed_at < ? GROUP BY b, status",
-      )
-      .all(since, bucketMs, since, now) as { b: number; status: RuntimeStatus; n: number }[];
-    for (const row of ended) {
-      if (row.status === "COMPLETED") bucket(row.b).completed = row.n;
-      else if (row.status === "FAILED") bucket(row.b).failed = row.n;
-      else if (row.status === "TERMINATED") bucket(row.b).terminated = row.n;
-    }
     const workflows = db
       .prepare("SELECT COUNT(DISTINCT instance_id) AS n FROM inbox WHERE visible_at <= ?")
       .get(now) as { n: number };
-    const activities = db.prepare("SELECT COUNT(*) AS n FROM activities").get() as {
-      n: number;
-    };
-    return {
-      counts,
-      buckets: [...buckets.values()].sort((a, b) => a.index - b.index),
-      backlog: { workflows: workflows.n, activities: activities.n },
-    };
+    const activities = db.prepare("SELECT COUNT(*) AS n FROM activities").get() as { n: number };
+    return foldOverview(grouped, created, { workflows: workflows.n, activities: activities.n });
   })();
 }
