@@ -104,7 +104,7 @@ async function run(flags: RunFlags): Promise<void> {
       httpHost: flags.httpHost,
       httpPort: server.httpPort,
       grpcPort: server.grpcPort,
-      ui: flags.ui ? `http://${flags.httpHost}:${server.httpPort}/ui` : undefined,
+      ui: flags.ui ? `http://${urlHost(flags.httpHost)}:${server.httpPort}/ui` : undefined,
       dataDir: flags.store ? undefined : resolve(flags.dataDir),
       workflows: server.runtime.registeredWorkflows,
       activities: server.runtime.registeredActivities,
@@ -112,6 +112,11 @@ async function run(flags: RunFlags): Promise<void> {
     "weft ready",
   );
   onShutdownSignal(log, () => server.close());
+}
+
+/** A host as it goes in a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 function onShutdownSignal(log: Logger, close: () => Promise<void>): void {

@@ -4,12 +4,20 @@ import type { StoreOverview } from "./store.js";
 
 type Bucket = StoreOverview["buckets"][number];
 
+/** Instances of one name and status, ended in bucket `b` (null: not ended in the window). */
+export interface GroupedRow {
+  name: string;
+  status: RuntimeStatus;
+  b: number | null;
+  n: number;
+}
+
 /**
  * `grouped`: instance counts by name, status and end bucket (`b` null when the instance did not end in the window);
  * `created`: starts by bucket.
  */
 export function foldOverview(
-  grouped: readonly { name: string; status: RuntimeStatus; b: number | null; n: number }[],
+  grouped: readonly GroupedRow[],
   created: readonly { b: number; n: number }[],
   backlog: StoreOverview["backlog"],
 ): StoreOverview {

@@ -10,6 +10,7 @@ import { applyTurn } from "../../src/core/apply.js";
 import type { HistoryEvent } from "../../src/core/history.js";
 import { WorkflowRuntime } from "../../src/index.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
+import { SLICE_ROWS } from "../../src/store/sqlite/overview.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
 import { freshSchema, testPostgresUrl } from "../postgres/database.js";
@@ -130,6 +131,29 @@ describe("GET /weft/v1/overview", () => {
       const overview = await store.overview({ since: now - 60_000, bucketMs: 60_000, now: Date.now() });
       expect(overview.backlog, name).toEqual({ workflows: 1, activities: 3 });
     }
+  });
+
+  test("SQLite reads the instances in slices and counts each one once", async () => {
+    const store = new SqliteStore({ path: ":memory:" });
+    cleanups.push(() => store.close());
+    const count = 2 * SLICE_ROWS + 7;
+    const now = Date.now();
+    await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        store.createInstance({
+          instanceId: `i${i}`,
+          name: i % 2 ? "odd" : "even",
+          executionId: `e${i}`,
+          now,
+        }),
+      ),
+    );
+    const overview = await store.overview({ since: now - 60_000, bucketMs: 60_000, now: Date.now() + 1 });
+    expect(overview.counts).toEqual([
+      { name: "even", status: "PENDING", count: SLICE_ROWS + 4 },
+      { name: "odd", status: "PENDING", count: SLICE_ROWS + 3 },
+    ]);
+    expect(overview.buckets.reduce((n, b) => n + b.created, 0)).toBe(count);
   });
 
   test("requests that arrive together share one computation", async () => {

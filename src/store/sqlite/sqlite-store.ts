@@ -11,6 +11,7 @@ import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import { type InstanceState, pendingInstance, type StartRequest, startEvent } from "../../core/instance.js";
+import { foldOverview, type GroupedRow } from "../overview-rows.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";
 import type {
@@ -26,6 +27,7 @@ import type {
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
 import { type LocalResult, LocalResults } from "./local-results.js";
+import { SLICE_ROWS } from "./overview.js";
 import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
 import { instanceParams, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
@@ -276,7 +278,12 @@ export class SqliteStore implements Store {
 
   async overview(query: OverviewQuery): Promise<StoreOverview> {
     await this.#thread.durable();
-    return this.#thread.send({ op: "overview", query });
+    const head = await this.#thread.send({ op: "overviewHead", query });
+    const grouped: GroupedRow[] = [];
+    for (let from = 0; from <= head.lastInstanceNo; from += SLICE_ROWS) {
+      grouped.push(...(await this.#thread.send({ op: "overviewSlice", query, from, to: from + SLICE_ROWS })));
+    }
+    return foldOverview(grouped, head.created, head.backlog);
   }
 
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {

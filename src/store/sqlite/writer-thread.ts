@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { isWeftError } from "../../core/errors.js";
 import type { InstanceFilter } from "../store.js";
 import { GroupCommit } from "./group-commit.js";
-import { readOverview } from "./overview.js";
+import { readOverviewHead, readOverviewSlice } from "./overview.js";
 import {
   appliedReply,
   type Command,
@@ -144,8 +144,10 @@ function serve(
         return { value: sql.getActivity.get(command.rowId) };
       case "list":
         return { value: list(db, command.filter) };
-      case "overview":
-        return { value: readOverview(db, command.query) };
+      case "overviewHead":
+        return { value: readOverviewHead(db, command.query) };
+      case "overviewSlice":
+        return { value: readOverviewSlice(db, command.query, command.from, command.to) };
     }
   };
 
