@@ -37,9 +37,9 @@ function statusOf(n: number): string {
   return "COMPLETED";
 }
 
-function seed(path: string): void {
+async function seed(path: string): Promise<void> {
   // The store's own migrations make the schema; rows then go in directly, far faster than a million starts.
-  new SqliteStore({ path }).close();
+  await new SqliteStore({ path }).close();
   const db = new Database(path);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = OFF");
@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   try {
     if (!kept || !existsSync(path)) {
       const seedStart = performance.now();
-      seed(path);
+      await seed(path);
       console.log(`seeded ${COUNT} instances in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
     }
 
