@@ -334,6 +334,12 @@ describe.skipIf(!available)("dashboard in Chromium", { timeout: 120_000 }, () =>
       0,
     );
     await page.getByRole("img", { name: /ended per minute/ }).waitFor();
+    // The chart's numbers as a table, for screen readers and exact values.
+    await page.getByText("As a table").click();
+    const minutes = page.locator("table.series tbody tr");
+    const started = (await minutes.locator("td:nth-child(2)").allTextContents()).map(Number);
+    expect(started.reduce((a, b) => a + b, 0)).toBe(overview.total);
+    expect((await minutes.locator("td:nth-child(6)").allTextContents()).some((r) => r !== "0.0%")).toBe(true);
     await shot("overview");
   });
 

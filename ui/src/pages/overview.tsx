@@ -131,6 +131,17 @@ function Chart({ data }: { data: Overview }) {
   const step = width / Math.max(1, series.length);
   const y = (n: number) => height - (n / max) * (height - 10);
   const line = series.map((b, i) => `${i === 0 ? "M" : "L"}${(i + 0.5) * step},${y(b.created)}`).join(" ");
+  // The failure rate of each minute's ends, on its own 0-100% scale; minutes with no ends leave a gap.
+  const rate = series
+    .map((b, i) => {
+      const ended = b.completed + b.failed + b.terminated;
+      if (!ended) return "";
+      const previous = series[i - 1];
+      const joined = previous && previous.completed + previous.failed + previous.terminated > 0;
+      return `${joined ? "L" : "M"}${(i + 0.5) * step},${height - b.failureRate * (height - 10)}`;
+    })
+    .join(" ");
+  const busy = series.filter((b) => b.created + b.completed + b.failed + b.terminated > 0);
   return (
     <figure class="chart">
       <svg
@@ -159,11 +170,44 @@ function Chart({ data }: { data: Overview }) {
           );
         })}
         <path d={line} class="line-created" fill="none" />
+        {rate && <path d={rate} class="line-rate" fill="none" />}
       </svg>
       <figcaption class="small muted">
         <span class="key ok" /> completed <span class="key term" /> terminated <span class="key fail" />{" "}
-        failed <span class="key created" /> started — per {data.bucketSeconds} s
+        failed <span class="key created" /> started <span class="key rate" /> failure rate (0-100%) — per{" "}
+        {data.bucketSeconds} s
       </figcaption>
+      <details>
+        <summary>As a table</summary>
+        {busy.length === 0 ? (
+          <p class="muted small">Nothing started or ended in this window.</p>
+        ) : (
+          <table class="series">
+            <thead>
+              <tr>
+                <th scope="col">From</th>
+                <th scope="col">Started</th>
+                <th scope="col">Completed</th>
+                <th scope="col">Failed</th>
+                <th scope="col">Terminated</th>
+                <th scope="col">Failure rate</th>
+              </tr>
+            </thead>
+            <tbody>
+              {busy.map((b) => (
+                <tr key={b.start}>
+                  <th scope="row">{new Date(b.start).toLocaleTimeString(undefined, { hour12: false })}</th>
+                  <td>{b.created}</td>
+                  <td>{b.completed}</td>
+                  <td>{b.failed}</td>
+                  <td>{b.terminated}</td>
+                  <td>{(b.failureRate * 100).toFixed(1)}%</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </details>
     </figure>
   );
 }
