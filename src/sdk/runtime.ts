@@ -11,6 +11,7 @@ import { Engine } from "../engine/engine.js";
 import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
 import { Limiter, type LimitState } from "../engine/limits.js";
 import type { Logger } from "../engine/logger.js";
+import { Retention } from "../engine/retention.js";
 import { WorkflowService } from "../engine/service.js";
 import { type ConcurrencySlots, MemorySlots } from "../store/slots.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
@@ -32,6 +33,8 @@ export interface WorkflowRuntimeOptions {
    * `maxConcurrentTurns`/`maxConcurrentActivities` when those are not set.
    */
   workflowSettings?: WorkflowSettings;
+  /** @internal How often retention sweeps (default 30 s); tests make it short. */
+  retentionIntervalMs?: number;
   /** Where cluster-wide limits are counted: PostgresSlots for a cluster; by default this process's memory. */
   slots?: ConcurrencySlots;
   /** Runs names not registered here (the gRPC sidecar's remote workers). Unknown names then wait, not fail. */
@@ -48,6 +51,7 @@ export class WorkflowRuntime {
   #engine: Engine | undefined;
   #service: WorkflowService | undefined;
   #limiter: Limiter | undefined;
+  #retention: Retention | undefined;
 
   constructor(options: WorkflowRuntimeOptions = {}) {
     this.#options = options;
@@ -116,10 +120,21 @@ export class WorkflowRuntime {
       logger: options.logger,
     });
     this.#engine.start();
+    if (settings?.stateRetentionPolicy) {
+      this.#retention = new Retention({
+        store: this.#store,
+        policy: settings.stateRetentionPolicy,
+        intervalMs: options.retentionIntervalMs,
+        logger: options.logger,
+      });
+      this.#retention.start();
+    }
   }
 
   /** Stops taking work, lets running work finish (up to `graceMs`), and closes the store it opened. */
   async stop(graceMs?: number): Promise<void> {
+    await this.#retention?.stop();
+    this.#retention = undefined;
     await this.#engine?.stop(graceMs);
     this.#service?.close();
     this.#service = undefined;
