@@ -16,6 +16,7 @@ import { requireApiToken } from "./auth.js";
 import { workflowComponentNames } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
+import { bulkRoutes } from "./routes/bulk.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { OPEN_ROUTES, sidecarRoutes } from "./routes/sidecar.js";
 import { startRoutes } from "./routes/start.js";
@@ -102,15 +103,22 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (closing.signal.aborted) reply.header("connection", "close");
   });
 
-  const workflowApi: FastifyPluginAsync = async (scope) => {
-    // Bodies are payloads passed through as text, whatever their content type, exactly as Dapr does.
+  // Bodies are payloads passed through as text, whatever their content type, exactly as Dapr does.
+  const rawBodies = (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  };
+  const workflowApi: FastifyPluginAsync = async (scope) => {
+    rawBodies(scope);
     startRoutes(scope, ctx);
     instanceRoutes(scope, ctx);
   };
   for (const version of API_VERSIONS) await app.register(workflowApi, { prefix: `/${version}` });
   weftRoutes(app, ctx);
+  await app.register(async (scope) => {
+    rawBodies(scope);
+    bulkRoutes(scope, ctx);
+  });
   sidecarRoutes(app, {
     appId: options.appId ?? "weft",
     runtimeVersion: options.runtimeVersion ?? "weft",

@@ -28,6 +28,8 @@ export type Operation =
   | "purge"
   | "list"
   | "history"
+  | "bulk"
+  | "rerun"
   | "metadata";
 
 const OPERATION_CODES: Record<Operation, string> = {
@@ -40,6 +42,8 @@ const OPERATION_CODES: Record<Operation, string> = {
   purge: "ERR_PURGE_WORKFLOW",
   list: "ERR_LIST_WORKFLOWS",
   history: "ERR_GET_WORKFLOW_HISTORY",
+  bulk: "ERR_BULK_WORKFLOWS",
+  rerun: "ERR_RERUN_WORKFLOW",
   metadata: "ERR_METADATA_GET",
 };
 
