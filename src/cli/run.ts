@@ -19,6 +19,7 @@ interface RunFlags {
   grpcHost: string;
   grpcPort: number;
   resourcesPath?: string;
+  config?: string;
   maxBodySize: number;
   store?: string;
   logLevel: string;
@@ -51,6 +52,10 @@ export function runCommand(program: Command): void {
     )
     .option("--grpc-host <host>", "interface the gRPC API listens on", "127.0.0.1")
     .option("--resources-path <dir>", "folder of Dapr component YAML files")
+    .option(
+      "--config <file>",
+      "Dapr Configuration YAML: spec.workflow limits and retention (docs/operations.md)",
+    )
     .addOption(
       new Option("--max-body-size <size>", "largest request body, e.g. 4Mi")
         .default(DEFAULT_MAX_BODY_BYTES, "4Mi")
@@ -82,6 +87,7 @@ async function run(flags: RunFlags): Promise<void> {
       grpcHost: flags.grpcHost,
       grpcPort: flags.grpcPort,
       resourcesPath: flags.resourcesPath,
+      configFile: flags.config,
       apiToken: process.env.DAPR_API_TOKEN || undefined,
       maxBodyBytes: flags.maxBodySize,
       uiDir: flags.ui ? DEFAULT_UI_DIR : undefined,

@@ -60,6 +60,13 @@ export interface InstanceFilter {
   idPrefix?: string;
   after?: ListPosition;
   limit?: number;
+  /**
+   * Only instances that finished before this time, listed by when they finished, oldest first (retention's order;
+   * `after` does not apply).
+   */
+  completedBefore?: number;
+  /** Only instances that are not a child of another. */
+  topLevel?: boolean;
 }
 
 /** What the dashboard's overview asks for: activity since `since`, in buckets of `bucketMs`. */

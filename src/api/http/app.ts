@@ -16,6 +16,7 @@ import { requireApiToken } from "./auth.js";
 import { workflowComponentNames } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
+import { bulkRoutes } from "./routes/bulk.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { overviewRoutes } from "./routes/overview.js";
 import { OPEN_ROUTES, sidecarRoutes } from "./routes/sidecar.js";
@@ -111,10 +112,13 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (closing.signal.aborted) reply.header("connection", "close");
   });
 
-  const workflowApi: FastifyPluginAsync = async (scope) => {
-    // Bodies are payloads passed through as text, whatever their content type, exactly as Dapr does.
+  // Bodies are payloads passed through as text, whatever their content type, exactly as Dapr does.
+  const rawBodies = (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  };
+  const workflowApi: FastifyPluginAsync = async (scope) => {
+    rawBodies(scope);
     startRoutes(scope, ctx);
     instanceRoutes(scope, ctx);
   };
@@ -122,6 +126,10 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   weftRoutes(app, ctx);
   overviewRoutes(app, ctx);
   if (options.uiDir !== undefined) await uiRoutes(app, options.uiDir);
+  await app.register(async (scope) => {
+    rawBodies(scope);
+    bulkRoutes(scope, ctx);
+  });
   sidecarRoutes(app, {
     appId: options.appId ?? "weft",
     runtimeVersion: options.runtimeVersion ?? "weft",

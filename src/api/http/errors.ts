@@ -29,6 +29,8 @@ export type Operation =
   | "list"
   | "history"
   | "overview"
+  | "bulk"
+  | "rerun"
   | "metadata";
 
 const OPERATION_CODES: Record<Operation, string> = {
@@ -42,6 +44,8 @@ const OPERATION_CODES: Record<Operation, string> = {
   list: "ERR_LIST_WORKFLOWS",
   history: "ERR_GET_WORKFLOW_HISTORY",
   overview: "ERR_GET_OVERVIEW",
+  bulk: "ERR_BULK_WORKFLOWS",
+  rerun: "ERR_RERUN_WORKFLOW",
   metadata: "ERR_METADATA_GET",
 };
 

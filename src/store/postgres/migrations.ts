@@ -5,6 +5,7 @@
  * left half-migrated. Migrations are never edited once released: a change is a new entry.
  */
 import type pg from "pg";
+import { LIMIT_TABLES } from "./limits-schema.js";
 import { LIST_INDEXES } from "./list-schema.js";
 
 export interface Migration {
@@ -84,6 +85,7 @@ export const MIGRATIONS: readonly Migration[] = [
       );`,
   },
   LIST_INDEXES,
+  LIMIT_TABLES,
 ];
 
 /** The tables the migrations create, for maintenance (housekeeper.ts). */

@@ -56,6 +56,11 @@ export function filterClauses(filter: InstanceFilter): {
   if (filter.updatedFrom !== undefined) where.push(`i.updated_at >= ${param(filter.updatedFrom)}`);
   if (filter.updatedTo !== undefined) where.push(`i.updated_at < ${param(filter.updatedTo)}`);
   if (filter.idPrefix) where.push(`starts_with(i.instance_id, ${param(filter.idPrefix)})`);
+  if (filter.topLevel) where.push("i.parent_instance_id IS NULL");
+  if (filter.completedBefore !== undefined) {
+    where.push(`i.completed_at < ${param(filter.completedBefore)}`);
+    return { where, values, from, order: "i.completed_at" };
+  }
   if (filter.after) {
     const { createdAt, instanceId } = filter.after;
     where.push(

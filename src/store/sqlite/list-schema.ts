@@ -11,6 +11,8 @@ export const LIST_INDEXES = `
   CREATE INDEX instances_status_created ON instances(status, created_at, instance_id);
   CREATE INDEX instances_name_created ON instances(name, created_at, instance_id);
   CREATE INDEX instances_created ON instances(created_at, instance_id);
+  -- Retention: finished instances by when they finished (only finished rows are in it).
+  CREATE INDEX instances_completed ON instances(status, completed_at) WHERE completed_at IS NOT NULL;
   CREATE TABLE instance_metadata (
     instance_no INTEGER NOT NULL,
     key TEXT NOT NULL,

@@ -63,6 +63,11 @@ export function filterClauses(filter: InstanceFilter): {
       prefixEnd(filter.idPrefix),
     );
   }
+  if (filter.topLevel) add("i.parent_instance_id IS NULL");
+  if (filter.completedBefore !== undefined) {
+    add("i.completed_at < ?", filter.completedBefore);
+    return { where, values, from, order: "i.completed_at" };
+  }
   if (filter.after) {
     add(
       `(${driver}.created_at, ${driver}.instance_id) < (?, ?)`,
