@@ -234,6 +234,35 @@ describe.skipIf(!available)("dashboard in Chromium", { timeout: 120_000 }, () =>
     await page.locator(".details").getByRole("link", { name: "order-1" }).waitFor();
   });
 
+  test("instance: rerun from a chosen step, with a new id and a new input for the step", async () => {
+    await page.goto(server.url("/ui/#/instances/order-1"));
+    await page.locator(".title-row .badge", { hasText: "COMPLETED" }).waitFor();
+    const timeline = page.getByRole("listbox", { name: /Timeline/ });
+    await timeline.getByText("flakyShip · attempt 3").click();
+    await page.getByRole("button", { name: "Rerun from this step…" }).click();
+    const dialog = page.getByRole("dialog");
+    const step = dialog.getByLabel("From step");
+    expect(await step.locator("option:checked").textContent()).toMatch(/activity flakyShip/);
+    await dialog.getByLabel("New instance id (empty: a random one)").fill("order-1-rerun");
+    await dialog.getByLabel("Replace the step's input").check();
+    await dialog.getByLabel("New input for the step").fill('{"id": "order-1", "total": 99}');
+    await shot("rerun");
+    await dialog.getByRole("button", { name: "Rerun" }).click();
+    // The dashboard opens the new instance.
+    await page.getByRole("heading", { name: "order-1-rerun" }).waitFor();
+    expect(page.url()).toContain("#/instances/order-1-rerun");
+    const history = await api("GET", "/weft/v1/instances/order-1-rerun/history");
+    const types = history.events.map((e: { type: string }) => e.type);
+    // The kept history (charge and its result) and the rerun step with its new input.
+    expect(types).toContain("TaskCompleted");
+    const rerunStep = history.events.filter((e: { type: string; name?: string }) => e.name === "flakyShip");
+    expect(rerunStep.at(-1).input).toBe('{"id":"order-1","total":99}');
+    // A child workflow cannot be rerun on its own: the button is off on its page.
+    await page.goto(server.url("/ui/#/instances/order-1-invoice"));
+    await page.locator(".title-row .badge", { hasText: "COMPLETED" }).waitFor();
+    expect(await page.getByRole("button", { name: "Rerun…" }).isDisabled()).toBe(true);
+  });
+
   test("instance: a failure shows its type, message and stack", async () => {
     await page.goto(server.url("/ui/#/instances/failing-1"));
     const failure = page.getByRole("region", { name: "Failure" });
@@ -327,7 +356,7 @@ describe.skipIf(!available)("dashboard in Chromium", { timeout: 120_000 }, () =>
         .locator("td")
         .first()
         .textContent(),
-    ).toBe("56");
+    ).toBe("57"); // 55 bulk, order-1's child and the rerun's child
     // Everything here started within the hour (the purged waiter-1 is no longer counted anywhere).
     expect(await page.getByTestId("started").textContent()).toBe(String(overview.total));
     expect(Number.parseFloat((await page.getByTestId("failure-rate").textContent()) ?? "")).toBeGreaterThan(

@@ -96,7 +96,12 @@ export async function call<T>(method: "GET" | "POST" | "DELETE", path: string, b
     json = undefined;
   }
   // The status URL answers 202 while running and 500 once failed, each with the instance beside the code.
-  if (response.ok || (response.status === 500 && path.startsWith("/weft/v1/instances/"))) return json as T;
+  if (
+    response.ok ||
+    (method === "GET" && response.status === 500 && path.startsWith("/weft/v1/instances/"))
+  ) {
+    return json as T;
+  }
   const error = (json ?? {}) as { errorCode?: string; message?: string };
   if (response.status === 401) onUnauthorized();
   throw new ApiError(
@@ -123,4 +128,7 @@ export const api = {
   terminate: (id: string, output: string) =>
     call<unknown>("POST", `${workflow(id)}/terminate`, output || undefined),
   purge: (id: string) => call<unknown>("POST", `${workflow(id)}/purge`),
+  /** Weft's RerunWorkflowFromEvent over HTTP: a new instance from a finished one's history up to `fromEvent`. */
+  rerun: (id: string, body: { fromEvent: number; newInstanceID?: string; input?: unknown }) =>
+    call<{ instanceID: string }>("POST", `/weft/v1/instances/${enc(id)}/rerun`, JSON.stringify(body)),
 };

@@ -10,7 +10,13 @@ import { buildSpans, type Span } from "../parts/timeline.js";
 import { VirtualList } from "../parts/virtual-list.js";
 import { Dialog, ErrorNote, StatusBadge } from "../parts/widgets.js";
 
-type Action = "raise" | "suspend" | "resume" | "terminate" | "purge";
+type Action = "raise" | "suspend" | "resume" | "terminate" | "purge" | "rerun";
+
+/** A step a rerun can start from: an activity, timer or child workflow, by the event id that scheduled it. */
+interface Step {
+  eventId: number;
+  label: string;
+}
 
 export function InstancePage({ id }: { id: string }) {
   const [instance, setInstance] = useState<Instance>();
@@ -19,6 +25,8 @@ export function InstancePage({ id }: { id: string }) {
   const [purged, setPurged] = useState(false);
   const [action, setAction] = useState<Action>();
   const [seen, setSeen] = useState<string>();
+  const [rerunFrom, setRerunFrom] = useState<number>();
+  const steps = useMemo(() => rerunSteps(events), [events]);
 
   const load = async () => {
     try {
@@ -92,16 +100,30 @@ export function InstancePage({ id }: { id: string }) {
         <button type="button" class="danger" disabled={!terminal} onClick={() => setAction("purge")}>
           Purge
         </button>
+        <button
+          type="button"
+          disabled={!terminal || isChild(events) || steps.length === 0}
+          title="Finished top-level instances with at least one activity, timer or child workflow"
+          onClick={() => {
+            setRerunFrom(undefined);
+            setAction("rerun");
+          }}
+        >
+          Rerun…
+        </button>
       </div>
       <ErrorNote error={error} />
       {action && (
         <ActionDialog
           id={id}
           action={action}
+          steps={steps}
+          initialStep={rerunFrom}
           onClose={() => setAction(undefined)}
-          onDone={() => {
+          onDone={(newId) => {
             setAction(undefined);
-            if (action === "purge") setPurged(true);
+            if (action === "rerun" && newId) location.hash = `#/instances/${encodeURIComponent(newId)}`;
+            else if (action === "purge") setPurged(true);
             else {
               setSeen(undefined);
               void load().catch(() => {});
@@ -110,7 +132,18 @@ export function InstancePage({ id }: { id: string }) {
         />
       )}
       <Details instance={instance} events={events} />
-      <History events={events} workflowEnd={terminal ? Date.parse(instance.lastUpdatedAt) : undefined} />
+      <History
+        events={events}
+        workflowEnd={terminal ? Date.parse(instance.lastUpdatedAt) : undefined}
+        onRerun={
+          terminal && !isChild(events)
+            ? (eventId) => {
+                setRerunFrom(eventId);
+                setAction("rerun");
+              }
+            : undefined
+        }
+      />
     </section>
   );
 }
@@ -189,7 +222,15 @@ function Payload({ title, text }: { title: string; text: string | undefined }) {
 
 const ROW = 28;
 
-function History({ events, workflowEnd }: { events: HistoryEvent[]; workflowEnd: number | undefined }) {
+function History({
+  events,
+  workflowEnd,
+  onRerun,
+}: {
+  events: HistoryEvent[];
+  workflowEnd: number | undefined;
+  onRerun: ((eventId: number) => void) | undefined;
+}) {
   const [view, setView] = useState<"timeline" | "events">("timeline");
   const [selectedSpan, setSelectedSpan] = useState<number>();
   const [selectedEvent, setSelectedEvent] = useState<number>();
@@ -251,7 +292,7 @@ function History({ events, workflowEnd }: { events: HistoryEvent[]; workflowEnd:
           />
         )}
         <aside class="inspector" aria-label="Selected step" aria-live="polite">
-          {view === "timeline" && span && <SpanDetails span={span} />}
+          {view === "timeline" && span && <SpanDetails span={span} onRerun={onRerun} />}
           {view === "events" && event && <EventDetails event={event} />}
           {((view === "timeline" && !span) || (view === "events" && !event)) && (
             <p class="muted">Select a row (click, or arrow keys) to see its payloads.</p>
@@ -311,13 +352,20 @@ function summary(event: HistoryEvent): string {
   return `${name} ${shortPayload(payload, 80)}`.trim();
 }
 
-function SpanDetails({ span }: { span: Span }) {
+function SpanDetails({ span, onRerun }: { span: Span; onRerun: ((eventId: number) => void) | undefined }) {
+  const first = span.events[0];
+  const rerunnable = onRerun && first && RERUNNABLE.has(first.type);
   return (
     <div>
       <h3>
         {span.label}
         {span.attempt && span.attempt > 1 ? ` (attempt ${span.attempt})` : ""}
       </h3>
+      {rerunnable && (
+        <button type="button" class="secondary" onClick={() => onRerun(first.eventId)}>
+          Rerun from this step…
+        </button>
+      )}
       {span.childId && (
         <p>
           Child instance: <a href={`#/instances/${encodeURIComponent(span.childId)}`}>{span.childId}</a>
@@ -364,10 +412,20 @@ function EventDetails({ event }: { event: HistoryEvent }) {
   );
 }
 
-function ActionDialog(props: { id: string; action: Action; onClose: () => void; onDone: () => void }) {
+function ActionDialog(props: {
+  id: string;
+  action: Action;
+  steps: Step[];
+  initialStep: number | undefined;
+  onClose: () => void;
+  onDone: (newId?: string) => void;
+}) {
   const { id, action } = props;
   const [name, setName] = useState("");
   const [json, setJson] = useState("");
+  const [step, setStep] = useState(props.initialStep ?? props.steps[0]?.eventId ?? 0);
+  const [newId, setNewId] = useState("");
+  const [replaceInput, setReplaceInput] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const jsonError = json.trim() ? jsonProblem(json) : undefined;
@@ -382,6 +440,14 @@ function ActionDialog(props: { id: string; action: Action; onClose: () => void; 
       if (action === "resume") await api.resume(id);
       if (action === "terminate") await api.terminate(id, json.trim());
       if (action === "purge") await api.purge(id);
+      if (action === "rerun") {
+        const body: { fromEvent: number; newInstanceID?: string; input?: unknown } = { fromEvent: step };
+        if (newId.trim()) body.newInstanceID = newId.trim();
+        if (replaceInput) body.input = json.trim() ? JSON.parse(json) : null;
+        const started = await api.rerun(id, body);
+        props.onDone(started.instanceID);
+        return;
+      }
       props.onDone();
     } catch (failure) {
       setError(failure);
@@ -395,6 +461,7 @@ function ActionDialog(props: { id: string; action: Action; onClose: () => void; 
     resume: ["Resume this instance?", "Resume"],
     terminate: ["Terminate this instance and its children?", "Terminate"],
     purge: ["Purge this instance and its children? Its state and history are deleted.", "Purge"],
+    rerun: ["Rerun as a new instance from a step", "Rerun"],
   };
   const [title, confirm] = titles[action];
   const editor = (label: string) => (
@@ -434,6 +501,37 @@ function ActionDialog(props: { id: string; action: Action; onClose: () => void; 
         </>
       )}
       {action === "terminate" && editor("Output (saved as the instance's output)")}
+      {action === "rerun" && (
+        <>
+          <p class="small muted">
+            The new instance keeps this one's history up to the step and runs the step (and whatever was
+            unfinished) again.
+          </p>
+          <label for="rerun-step">From step</label>
+          <select
+            id="rerun-step"
+            value={String(step)}
+            onChange={(e) => setStep(Number(e.currentTarget.value))}
+          >
+            {props.steps.map((s) => (
+              <option key={s.eventId} value={String(s.eventId)}>
+                {s.label}
+              </option>
+            ))}
+          </select>
+          <label for="rerun-id">New instance id (empty: a random one)</label>
+          <input id="rerun-id" class="mono" value={newId} onInput={(e) => setNewId(e.currentTarget.value)} />
+          <label class="check">
+            <input
+              type="checkbox"
+              checked={replaceInput}
+              onChange={(e) => setReplaceInput(e.currentTarget.checked)}
+            />
+            Replace the step's input
+          </label>
+          {replaceInput && editor("New input for the step")}
+        </>
+      )}
     </Dialog>
   );
 }
@@ -445,4 +543,25 @@ function jsonProblem(text: string): string | undefined {
   } catch (error) {
     return `Not valid JSON: ${(error as Error).message}`;
   }
+}
+
+const RERUNNABLE = new Set(["TaskScheduled", "TimerCreated", "ChildWorkflowInstanceCreated"]);
+
+function rerunSteps(events: readonly HistoryEvent[]): Step[] {
+  return events
+    .filter((e) => RERUNNABLE.has(e.type))
+    .map((e) => {
+      const what =
+        e.type === "TaskScheduled"
+          ? `activity ${String(e.name)}`
+          : e.type === "TimerCreated"
+            ? "timer"
+            : `child workflow ${String(e.name)}`;
+      return { eventId: e.eventId, label: `#${e.eventId} ${what} · ${formatTime(e.timestamp)}` };
+    });
+}
+
+/** A child workflow cannot be rerun on its own (its parent would not hear of the new run). */
+function isChild(events: readonly HistoryEvent[]): boolean {
+  return events.some((e) => e.type === "ExecutionStarted" && e.parent !== undefined);
 }
