@@ -13,9 +13,11 @@ import { publishRoutes } from "./api/http/routes/publish.js";
 import { planTriggers } from "./components/plan.js";
 import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
+import { loadWorkflowSettings } from "./config/load.js";
 import { WeftError } from "./core/errors.js";
 import { loadAppModule } from "./sdk/app-module.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
+import { PostgresSlots } from "./store/postgres/limits.js";
 import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
 import type { Store } from "./store/store.js";
 import { WEFT_VERSION } from "./version.js";
@@ -34,8 +36,12 @@ export interface ServerOptions {
   grpcHost: string;
   grpcPort: number;
   resourcesPath?: string;
+  /** A Dapr Configuration file (`--config`): its `spec.workflow` sets limits and retention. */
+  configFile?: string;
   apiToken?: string;
   maxBodyBytes: number;
+  /** Serve the dashboard's built files from this folder at `/ui` (`weft run` passes dist/ui unless --no-ui). */
+  uiDir?: string;
   logger?: Logger;
 }
 
@@ -61,10 +67,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ? await loadResources(options.resourcesPath)
       : undefined;
     const triggerPlan = planTriggers(resources ?? { components: [], subscriptions: [], others: [] });
+    const workflowSettings = await loadWorkflowSettings(options.configFile, resources);
 
     // --- Store: the embedded SQLite file in dataDir, unless a store or a store URL is given ---
     const store = options.store ?? (options.storeUrl ? await openStore(options.storeUrl, log) : undefined);
     if (store && !options.store) closers.push({ name: "store", close: () => store.close() });
+    const slots =
+      store instanceof PostgresStore && options.storeUrl ? new PostgresSlots(options.storeUrl) : undefined;
+    if (slots) closers.push({ name: "limits", close: () => slots.close() });
 
     // --- Engine and the user's app module; names the app does not register run on gRPC workers ---
     const sidecar = new GrpcSidecar({
@@ -75,6 +85,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const runtime = new WorkflowRuntime({
       databasePath: join(options.dataDir, "weft.db"),
       store,
+      workflowSettings,
+      slots,
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
     });
@@ -104,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxBodyBytes: options.maxBodyBytes,
       canRunRemotely: () => sidecar.hasWorkers,
       plugins: httpPlugins,
+      uiDir: options.uiDir,
       logger: log.child({ component: "http" }),
       runtimeVersion: `weft-${WEFT_VERSION}`,
     });

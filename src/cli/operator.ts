@@ -27,24 +27,28 @@ export function operatorCommands(program: Command): void {
         ),
       );
 
-  command("list", "list instances, oldest id first")
+  command("list", "list instances, newest first")
     .option("--status <statuses>", "comma-separated statuses, e.g. RUNNING,SUSPENDED")
     .option("--name <workflow>", "only instances of this workflow")
     .option("--limit <n>", "page size (1-1000)", "100")
-    .option("--after <id>", "continue after this instance id")
-    .action(async (flags: Target & { status?: string; name?: string; limit: string; after?: string }) => {
-      const query = new URLSearchParams({ limit: flags.limit });
-      if (flags.status) query.set("status", flags.status);
-      if (flags.name) query.set("name", flags.name);
-      if (flags.after) query.set("after", flags.after);
-      const page = (await call(flags, "GET", `/weft/v1/instances?${query}`)).body as {
-        instances: { instanceID: string; workflowName: string; runtimeStatus: string; createdAt: string }[];
-        continuationToken?: string;
-      };
-      const rows = page.instances.map((i) => [i.instanceID, i.workflowName, i.runtimeStatus, i.createdAt]);
-      printTable(["INSTANCE", "WORKFLOW", "STATUS", "CREATED"], rows);
-      if (page.continuationToken) console.log(`more: --after ${page.continuationToken}`);
-    });
+    .option("--continuation-token <token>", "continue where the previous page ended")
+    .action(
+      async (
+        flags: Target & { status?: string; name?: string; limit: string; continuationToken?: string },
+      ) => {
+        const query = new URLSearchParams({ limit: flags.limit });
+        if (flags.status) query.set("status", flags.status);
+        if (flags.name) query.set("name", flags.name);
+        if (flags.continuationToken) query.set("continuationToken", flags.continuationToken);
+        const page = (await call(flags, "GET", `/weft/v1/instances?${query}`)).body as {
+          instances: { instanceID: string; workflowName: string; runtimeStatus: string; createdAt: string }[];
+          continuationToken?: string;
+        };
+        const rows = page.instances.map((i) => [i.instanceID, i.workflowName, i.runtimeStatus, i.createdAt]);
+        printTable(["INSTANCE", "WORKFLOW", "STATUS", "CREATED"], rows);
+        if (page.continuationToken) console.log(`more: --continuation-token ${page.continuationToken}`);
+      },
+    );
 
   command("get", "show an instance (Dapr's JSON)")
     .argument("<instanceId>")

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { type Logger, pino } from "pino";
 import { DEFAULT_MAX_BODY_BYTES } from "../api/http/app.js";
+import { DEFAULT_UI_DIR } from "../api/http/ui.js";
 import { startServer } from "../server.js";
 import { parsePort, parseSize } from "./options.js";
 
@@ -18,9 +19,11 @@ interface RunFlags {
   grpcHost: string;
   grpcPort: number;
   resourcesPath?: string;
+  config?: string;
   maxBodySize: number;
   store?: string;
   logLevel: string;
+  ui: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -49,11 +52,16 @@ export function runCommand(program: Command): void {
     )
     .option("--grpc-host <host>", "interface the gRPC API listens on", "127.0.0.1")
     .option("--resources-path <dir>", "folder of Dapr component YAML files")
+    .option(
+      "--config <file>",
+      "Dapr Configuration YAML: spec.workflow limits and retention (docs/operations.md)",
+    )
     .addOption(
       new Option("--max-body-size <size>", "largest request body, e.g. 4Mi")
         .default(DEFAULT_MAX_BODY_BYTES, "4Mi")
         .argParser(parseSize),
     )
+    .option("--no-ui", "do not serve the web dashboard at /ui")
     .addOption(new Option("--store <url>", "store URL instead of the embedded SQLite file").env("WEFT_STORE"))
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -79,8 +87,10 @@ async function run(flags: RunFlags): Promise<void> {
       grpcHost: flags.grpcHost,
       grpcPort: flags.grpcPort,
       resourcesPath: flags.resourcesPath,
+      configFile: flags.config,
       apiToken: process.env.DAPR_API_TOKEN || undefined,
       maxBodyBytes: flags.maxBodySize,
+      uiDir: flags.ui ? DEFAULT_UI_DIR : undefined,
       logger: log,
     });
   } catch (error) {
@@ -100,6 +110,7 @@ async function run(flags: RunFlags): Promise<void> {
       httpHost: flags.httpHost,
       httpPort: server.httpPort,
       grpcPort: server.grpcPort,
+      ui: flags.ui ? `http://${urlHost(flags.httpHost)}:${server.httpPort}/ui` : undefined,
       dataDir: flags.store ? undefined : resolve(flags.dataDir),
       workflows: server.runtime.registeredWorkflows,
       activities: server.runtime.registeredActivities,
@@ -107,6 +118,11 @@ async function run(flags: RunFlags): Promise<void> {
     "weft ready",
   );
   onShutdownSignal(log, () => server.close());
+}
+
+/** A host as it goes in a URL: IPv6 addresses in brackets. */
+function urlHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }
 
 function onShutdownSignal(log: Logger, close: () => Promise<void>): void {

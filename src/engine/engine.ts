@@ -2,6 +2,7 @@
  * The engine: leases work from the store, runs it on executors, applies the results (core/apply.ts) and commits.
  * It is woken by the store (no polling) and bounds how much runs at once.
  */
+import { setMaxListeners } from "node:events";
 import type { TurnResult } from "../core/actions.js";
 import { applyTurn, opensOrContinues, orderTurnEvents } from "../core/apply.js";
 import { isWeftError } from "../core/errors.js";
@@ -11,6 +12,7 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
+import type { Limiter, LimitKind } from "./limits.js";
 import { Pump } from "./pump.js";
 
 export interface EngineOptions {
@@ -20,6 +22,8 @@ export interface EngineOptions {
   newExecutionId?: () => string;
   maxConcurrentTurns?: number;
   maxConcurrentActivities?: number;
+  /** Concurrency and rate limits by name (limits.ts); none by default. */
+  limiter?: Limiter;
   logger?: Logger;
 }
 
@@ -33,6 +37,8 @@ export class Engine {
   readonly #log: Logger;
   #running = false;
   #unwatch: (() => void) | undefined;
+  readonly #limiter: Limiter | undefined;
+  #stopping = new AbortController();
   readonly #turns: Pump<WorkflowWorkItem>;
   readonly #activities: Pump<ActivityWorkItem>;
 
@@ -42,15 +48,28 @@ export class Engine {
     this.#clock = options.clock ?? Date.now;
     this.#newExecutionId = options.newExecutionId ?? (() => globalThis.crypto.randomUUID());
     this.#log = options.logger ?? silentLogger;
+    this.#limiter = options.limiter?.active ? options.limiter : undefined;
     this.#turns = new Pump({
       next: () => this.#store.nextWorkflowWorkItem(this.#clock()),
-      run: (item) => this.#runTurn(item),
+      run: (item) =>
+        this.#limited(
+          "workflow",
+          item.state.name,
+          () => this.#runTurn(item),
+          () => this.#store.abandonWorkflowWorkItem(item),
+        ),
       max: options.maxConcurrentTurns ?? 1000,
       onError: (error) => this.#log.error({ err: error }, "leasing workflow work failed"),
     });
     this.#activities = new Pump({
       next: () => this.#store.nextActivityWorkItem(this.#clock()),
-      run: (item) => this.#runActivity(item),
+      run: (item) =>
+        this.#limited(
+          "activity",
+          item.task.name,
+          () => this.#runActivity(item),
+          () => this.#store.abandonActivityWorkItem(item),
+        ),
       max: options.maxConcurrentActivities ?? 1000,
       onError: (error) => this.#log.error({ err: error }, "leasing activity work failed"),
     });
@@ -63,6 +82,10 @@ export class Engine {
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#stopping = new AbortController();
+    // Every piece of work waiting for a limit listens to it.
+    setMaxListeners(0, this.#stopping.signal);
+    this.#limiter?.start();
     this.#unwatch = this.#store.watch((event) => {
       if (event.kind === "workflow-ready") this.#turns.wake();
       else if (event.kind === "activity-ready") this.#activities.wake();
@@ -78,6 +101,9 @@ export class Engine {
     this.#unwatch?.();
     this.#turns.stop();
     this.#activities.stop();
+    // Work still waiting for a limit goes back to the store at once.
+    this.#stopping.abort();
+    this.#limiter?.stop();
     const inFlight = Promise.allSettled([...this.#turns.inFlight, ...this.#activities.inFlight]);
     let timer: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
@@ -91,6 +117,34 @@ export class Engine {
   wake(): void {
     this.#turns.wake();
     this.#activities.wake();
+  }
+
+  /** Runs the work once its limits admit it; work stopped while waiting is given back. */
+  async #limited(
+    kind: LimitKind,
+    name: string,
+    run: () => Promise<void>,
+    giveBack: (delayMs: number) => Promise<void>,
+  ): Promise<void> {
+    const waiting = this.#limiter?.admit(kind, name, this.#stopping.signal);
+    if (!waiting) return run();
+    let admission: Awaited<typeof waiting>;
+    try {
+      admission = await waiting;
+    } catch (error) {
+      // Stopping: back at once, for another node. A failing slot store: back after a pause, not in a loop.
+      const delay = this.#stopping.signal.aborted ? 0 : RETRY_DELAY_MS;
+      if (delay > 0) this.#log.warn({ err: error, name }, "a limit could not be checked; retrying");
+      await giveBack(delay).catch((error) =>
+        this.#log.warn({ err: error }, "giving back limited work failed"),
+      );
+      return;
+    }
+    try {
+      await run();
+    } finally {
+      await admission.release();
+    }
   }
 
   async #runTurn(item: WorkflowWorkItem): Promise<void> {

@@ -8,7 +8,7 @@ import { isTerminalStatus } from "../core/history.js";
 import { checkName, checkNewInstanceId, quote } from "../core/input-rules.js";
 import type { InstanceState } from "../core/instance.js";
 import { planRerun } from "../core/rerun.js";
-import type { InstanceFilter, Store } from "../store/store.js";
+import type { InstanceFilter, OverviewQuery, Store, StoreOverview } from "../store/store.js";
 
 export interface StartOptions {
   name: string;
@@ -86,6 +86,10 @@ export class WorkflowService {
 
   list(filter: InstanceFilter): Promise<InstanceState[]> {
     return this.#store.listInstances(filter);
+  }
+
+  overview(query: OverviewQuery): Promise<StoreOverview> {
+    return this.#store.overview(query);
   }
 
   /** `dedupKey`: an event raised again with the same key is dropped (for at-least-once senders). */

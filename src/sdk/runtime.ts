@@ -4,12 +4,16 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { WorkflowSettings } from "../config/workflow-config.js";
 import { WeftError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { Activity, Workflow } from "../core/replay/types.js";
 import { Engine } from "../engine/engine.js";
 import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
+import { Limiter, type LimitState } from "../engine/limits.js";
+import { Retention } from "../engine/retention.js";
 import { WorkflowService } from "../engine/service.js";
+import { type ConcurrencySlots, MemorySlots } from "../store/slots.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { InProcessActivityExecutor, InProcessWorkflowExecutor } from "./in-process-executor.js";
@@ -24,6 +28,15 @@ export interface WorkflowRuntimeOptions {
   cacheSize?: number;
   maxConcurrentTurns?: number;
   maxConcurrentActivities?: number;
+  /**
+   * Dapr's `spec.workflow` settings (config/workflow-config.ts): limits and retention. The per-node limits give
+   * `maxConcurrentTurns`/`maxConcurrentActivities` when those are not set.
+   */
+  workflowSettings?: WorkflowSettings;
+  /** @internal How often retention sweeps (default 30 s); tests make it short. */
+  retentionIntervalMs?: number;
+  /** Where cluster-wide limits are counted: PostgresSlots for a cluster; by default this process's memory. */
+  slots?: ConcurrencySlots;
   /** Runs names not registered here (the gRPC sidecar's remote workers). Unknown names then wait, not fail. */
   remote?: Omit<ExecutorRouter, "failUnknownNames">;
   logger?: Logger;
@@ -37,6 +50,8 @@ export class WorkflowRuntime {
   #store: Store | undefined;
   #engine: Engine | undefined;
   #service: WorkflowService | undefined;
+  #limiter: Limiter | undefined;
+  #retention: Retention | undefined;
 
   constructor(options: WorkflowRuntimeOptions = {}) {
     this.#options = options;
@@ -92,18 +107,34 @@ export class WorkflowRuntime {
       }
     }
     this.#service ??= new WorkflowService(this.#store);
+    const settings = options.workflowSettings;
+    if (settings) {
+      this.#limiter ??= new Limiter({ settings, slots: options.slots ?? new MemorySlots() });
+    }
     this.#engine = new Engine({
       store: this.#store,
       router: this.#router(),
-      maxConcurrentTurns: options.maxConcurrentTurns,
-      maxConcurrentActivities: options.maxConcurrentActivities,
+      maxConcurrentTurns: options.maxConcurrentTurns ?? settings?.maxConcurrentWorkflowInvocations,
+      maxConcurrentActivities: options.maxConcurrentActivities ?? settings?.maxConcurrentActivityInvocations,
+      limiter: this.#limiter,
       logger: options.logger,
     });
     this.#engine.start();
+    if (settings?.stateRetentionPolicy) {
+      this.#retention = new Retention({
+        store: this.#store,
+        policy: settings.stateRetentionPolicy,
+        intervalMs: options.retentionIntervalMs,
+        logger: options.logger,
+      });
+      this.#retention.start();
+    }
   }
 
   /** Stops taking work, lets running work finish (up to `graceMs`), and closes the store it opened. */
   async stop(graceMs?: number): Promise<void> {
+    await this.#retention?.stop();
+    this.#retention = undefined;
     await this.#engine?.stop(graceMs);
     this.#service?.close();
     this.#service = undefined;
@@ -121,6 +152,11 @@ export class WorkflowRuntime {
   get service(): WorkflowService {
     if (!this.#service) throw new WeftError("unavailable", "the workflow runtime is not started");
     return this.#service;
+  }
+
+  /** The configured limits and this node's work under each (empty without limits), for metrics. */
+  get limits(): LimitState[] {
+    return this.#limiter?.states() ?? [];
   }
 
   /** @internal For tests and metrics. */

@@ -498,23 +498,97 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
       });
     });
 
-    test("listInstances filters by status, name and creation time, in id order, with paging", async () => {
-      const t = Date.now();
-      await start("a1", { name: "alpha", now: t - 3000 });
-      await start("a2", { name: "alpha", now: t - 2000 });
-      await start("b1", { name: "beta", now: t - 1000 });
-      const item = await nextTurn();
-      await complete(item, [finish()]);
+    describe("listing", () => {
       const ids = (list: { instanceId: string }[]) => list.map((s) => s.instanceId);
-      expect(ids(await store.listInstances({}))).toEqual(["a1", "a2", "b1"]);
-      expect(ids(await store.listInstances({ name: "alpha" }))).toEqual(["a1", "a2"]);
-      expect(ids(await store.listInstances({ statuses: ["COMPLETED"] }))).toEqual([item.instanceId]);
-      expect(ids(await store.listInstances({ createdFrom: t - 2500, createdTo: t - 500 }))).toEqual([
-        "a2",
-        "b1",
-      ]);
-      expect(ids(await store.listInstances({ limit: 2 }))).toEqual(["a1", "a2"]);
-      expect(ids(await store.listInstances({ after: "a2", limit: 2 }))).toEqual(["b1"]);
+      const t = Date.now();
+      /** Five instances: a1..a2 "alpha", b1..b3 "beta", b1 completed; b2 and b3 created at the same time. */
+      const seed = async () => {
+        await start("a1", { name: "alpha", now: t - 4000, metadata: { team: "x", region: "eu" } });
+        await start("a2", { name: "alpha", now: t - 3000, metadata: { team: "y", region: "eu" } });
+        await start("b1", { name: "beta", now: t - 2000, metadata: { team: "x" } });
+        await start("b2", { name: "beta", now: t - 1000 });
+        await start("b3", { name: "beta", now: t - 1000, metadata: { team: "x", region: "us" } });
+        await complete(await turnFor("b1"), [finish()]);
+      };
+
+      test("newest first, then by id descending, and filters by status, name and creation time", async () => {
+        await seed();
+        expect(ids(await store.listInstances({}))).toEqual(["b3", "b2", "b1", "a2", "a1"]);
+        expect(ids(await store.listInstances({ name: "alpha" }))).toEqual(["a2", "a1"]);
+        expect(ids(await store.listInstances({ statuses: ["COMPLETED"] }))).toEqual(["b1"]);
+        expect(ids(await store.listInstances({ statuses: ["PENDING", "COMPLETED"], name: "beta" }))).toEqual([
+          "b3",
+          "b2",
+          "b1",
+        ]);
+        expect(ids(await store.listInstances({ createdFrom: t - 3000, createdTo: t - 1000 }))).toEqual([
+          "b1",
+          "a2",
+        ]);
+      });
+
+      test("filters by last update", async () => {
+        await seed();
+        const b1 = await store.getInstance("b1");
+        expect(b1!.updatedAt).toBeGreaterThan(t - 1000);
+        const updated = await store.listInstances({ updatedFrom: b1!.updatedAt });
+        expect(ids(updated)).toEqual(["b1"]);
+        expect(ids(await store.listInstances({ updatedTo: b1!.updatedAt }))).toEqual([
+          "b3",
+          "b2",
+          "a2",
+          "a1",
+        ]);
+      });
+
+      test("filters by metadata pairs, all of which must match", async () => {
+        await seed();
+        expect(ids(await store.listInstances({ metadata: { team: "x" } }))).toEqual(["b3", "b1", "a1"]);
+        expect(ids(await store.listInstances({ metadata: { team: "x", region: "eu" } }))).toEqual(["a1"]);
+        expect(ids(await store.listInstances({ metadata: { team: "x" }, name: "beta" }))).toEqual([
+          "b3",
+          "b1",
+        ]);
+        expect(ids(await store.listInstances({ metadata: { team: "x" }, statuses: ["COMPLETED"] }))).toEqual([
+          "b1",
+        ]);
+        expect(ids(await store.listInstances({ metadata: { team: "z" } }))).toEqual([]);
+        expect(ids(await store.listInstances({ metadata: { team: "x" }, createdTo: t - 1000 }))).toEqual([
+          "b1",
+          "a1",
+        ]);
+      });
+
+      test("metadata search follows purges and reused ids", async () => {
+        await seed();
+        expect(await store.purgeInstance("b1", { recursive: false })).toBe(1);
+        expect(ids(await store.listInstances({ metadata: { team: "x" } }))).toEqual(["b3", "a1"]);
+        await start("b1", { name: "beta", now: t, metadata: { team: "w" } });
+        expect(ids(await store.listInstances({ metadata: { team: "x" } }))).toEqual(["b3", "a1"]);
+        expect(ids(await store.listInstances({ metadata: { team: "w" } }))).toEqual(["b1"]);
+      });
+
+      test("filters by id prefix", async () => {
+        await seed();
+        await start("b", { now: t - 500 });
+        await start("c1", { now: t - 500 });
+        expect(ids(await store.listInstances({ idPrefix: "b" }))).toEqual(["b", "b3", "b2", "b1"]);
+        expect(ids(await store.listInstances({ idPrefix: "b2" }))).toEqual(["b2"]);
+        expect(ids(await store.listInstances({ idPrefix: "a", metadata: { team: "x" } }))).toEqual(["a1"]);
+        expect(ids(await store.listInstances({ idPrefix: "zz" }))).toEqual([]);
+      });
+
+      test("pages continue after the last instance of the previous page, ties included", async () => {
+        await seed();
+        const first = await store.listInstances({ limit: 2 });
+        expect(ids(first)).toEqual(["b3", "b2"]);
+        const after = { createdAt: first[1]!.createdAt, instanceId: first[1]!.instanceId };
+        expect(ids(await store.listInstances({ after, limit: 2 }))).toEqual(["b1", "a2"]);
+        const tie = { createdAt: first[0]!.createdAt, instanceId: first[0]!.instanceId };
+        expect(ids(await store.listInstances({ after: tie, limit: 1 }))).toEqual(["b2"]);
+        const metadataPage = await store.listInstances({ metadata: { team: "x" }, limit: 1, after: tie });
+        expect(ids(metadataPage)).toEqual(["b1"]);
+      });
     });
 
     test("watch reports new work and instance changes; unsubscribing stops it", async () => {

@@ -38,14 +38,59 @@ export type StoreEvent =
   | { kind: "activity-ready" }
   | { kind: "instance-changed"; instanceId: string; status: RuntimeStatus };
 
+/** Where a listing stopped: the last instance of the previous page, in the listing's order. */
+export interface ListPosition {
+  createdAt: number;
+  instanceId: string;
+}
+
+/**
+ * Which instances a listing (or a bulk operation) covers. Every given field must match. Listings are newest first:
+ * by creation time, descending, then by instance id, descending; `after` continues a listing (keyset paging, so a
+ * page costs the same however deep it is and instances added or deleted meanwhile never shift it).
+ */
 export interface InstanceFilter {
   statuses?: RuntimeStatus[];
   name?: string;
+  /** Creation time range, in ms: `createdFrom` inclusive, `createdTo` exclusive. */
   createdFrom?: number;
   createdTo?: number;
-  /** Continue after this instance id (ids are returned in ascending order). */
-  after?: string;
+  /** Last-update time range, in ms: `updatedFrom` inclusive, `updatedTo` exclusive (not indexed: narrows others). */
+  updatedFrom?: number;
+  updatedTo?: number;
+  /** Metadata pairs given at start, all of which must be present with these values. */
+  metadata?: Readonly<Record<string, string>>;
+  /** Instance ids that start with this text. */
+  idPrefix?: string;
+  after?: ListPosition;
   limit?: number;
+  /**
+   * Only instances that finished before this time, listed by when they finished, oldest first (retention's order;
+   * `after` does not apply).
+   */
+  completedBefore?: number;
+  /** Only instances that are not a child of another. */
+  topLevel?: boolean;
+}
+
+/** What the dashboard's overview asks for: activity since `since`, in buckets of `bucketMs`. */
+export interface OverviewQuery {
+  since: number;
+  bucketMs: number;
+  now: number;
+}
+
+/** Counts for operators; each store answers from one snapshot where it can, so numbers add up. */
+export interface StoreOverview {
+  /** Instances by workflow name and status (every instance the store holds). */
+  counts: { name: string; status: RuntimeStatus; count: number }[];
+  /** Bucket `index` covers [since + index * bucketMs, since + (index + 1) * bucketMs); empty buckets are left out. */
+  buckets: { index: number; created: number; completed: number; failed: number; terminated: number }[];
+  /**
+   * Work not done yet: instances with inbox events visible now (taken by a node or not), and activity tasks not
+   * finished (waiting or running).
+   */
+  backlog: { workflows: number; activities: number };
 }
 
 export interface AddEventOptions {
@@ -88,6 +133,8 @@ export interface Store {
   /** The committed history of the current execution, for operators. */
   getHistory(instanceId: string): Promise<HistoryEvent[] | undefined>;
   listInstances(filter: InstanceFilter): Promise<InstanceState[]>;
+  /** Counts by name and status, starts and ends over time, and the backlog, for the dashboard. */
+  overview(query: OverviewQuery): Promise<StoreOverview>;
   /** Deletes a terminal instance (and, if asked, its children). `not_found`, or `failed_precondition` if active. */
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number>;
 

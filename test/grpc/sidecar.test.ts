@@ -150,20 +150,24 @@ describe("the work-item protocol, by hand", () => {
 });
 
 describe("Dapr's newer client RPCs", () => {
-  test("ListInstanceIDs pages through ids in order with a continuation token", async () => {
+  test("ListInstanceIDs pages through ids, newest first, with an opaque continuation token", async () => {
     const client = await setup();
     for (const id of ["c", "a", "b"]) {
       await client.call("StartInstance", { instanceId: id, name: "W", scheduledStartTimestamp: inFuture() });
+      await new Promise((resolve) => setTimeout(resolve, 5));
     }
     const page1: Item = await client.call("ListInstanceIDs", { pageSize: 2 });
-    expect(page1).toEqual({
-      instanceIds: ["a", "b"],
-      continuationToken: "b",
-      _continuationToken: "continuationToken",
+    expect(page1.instanceIds).toEqual(["b", "a"]);
+    expect(page1.continuationToken).toEqual(expect.any(String));
+    const page2: Item = await client.call("ListInstanceIDs", {
+      pageSize: 2,
+      continuationToken: page1.continuationToken,
     });
-    const page2: Item = await client.call("ListInstanceIDs", { pageSize: 2, continuationToken: "b" });
     expect(page2.instanceIds).toEqual(["c"]);
     expect(page2.continuationToken).toBeUndefined();
+    await expect(
+      client.call("ListInstanceIDs", { pageSize: 2, continuationToken: "not-a-token" }),
+    ).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
   });
 
   test("RerunWorkflowFromEvent starts a new instance that reruns the step with a new input", async () => {

@@ -20,35 +20,64 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-test("list: all instances in id order, Dapr's JSON for each", async () => {
+const listed = (page: { json: { instances: { instanceID: string }[] } }) =>
+  page.json.instances.map((i) => i.instanceID);
+
+test("list: all instances, newest first, Dapr's JSON for each", async () => {
   const page = await h.call("GET", "/weft/v1/instances");
   expect(page.status).toBe(200);
-  expect(page.json.instances.map((i: { instanceID: string }) => i.instanceID)).toEqual([
-    "list-echo-1",
-    "list-echo-2",
-    "list-echo-3",
-    "list-wait-1",
-  ]);
-  expect(page.json.instances[0]).toMatchObject({ workflowName: "Echo", runtimeStatus: "COMPLETED" });
+  expect(listed(page)).toEqual(["list-wait-1", "list-echo-3", "list-echo-2", "list-echo-1"]);
+  expect(page.json.instances[1]).toMatchObject({ workflowName: "Echo", runtimeStatus: "COMPLETED" });
   expect(page.json.continuationToken).toBeUndefined();
 });
 
 test("list: filters by status and name, pages with limit and continuationToken", async () => {
   const running = await h.call("GET", "/weft/v1/instances?status=running,suspended");
-  expect(running.json.instances.map((i: { instanceID: string }) => i.instanceID)).toEqual(["list-wait-1"]);
+  expect(listed(running)).toEqual(["list-wait-1"]);
   const byName = await h.call("GET", "/weft/v1/instances?name=Echo&limit=2");
-  expect(byName.json.instances).toHaveLength(2);
-  expect(byName.json.continuationToken).toBe("list-echo-2");
-  const next = await h.call(
-    "GET",
-    `/weft/v1/instances?name=Echo&limit=2&after=${byName.json.continuationToken}`,
-  );
-  expect(next.json.instances.map((i: { instanceID: string }) => i.instanceID)).toEqual(["list-echo-3"]);
+  expect(listed(byName)).toEqual(["list-echo-3", "list-echo-2"]);
+  const token = byName.json.continuationToken;
+  expect(token).toEqual(expect.any(String));
+  const next = await h.call("GET", `/weft/v1/instances?name=Echo&limit=2&continuationToken=${token}`);
+  expect(listed(next)).toEqual(["list-echo-1"]);
+  expect(next.json.continuationToken).toBeUndefined();
   const future = await h.call(
     "GET",
     `/weft/v1/instances?createdFrom=${new Date(Date.now() + 60_000).toISOString()}`,
   );
   expect(future.json.instances).toEqual([]);
+});
+
+test("list: filters by metadata pairs (repeatable), id prefix and update time", async () => {
+  const start = (id: string, metadata: string) =>
+    h.call("POST", `/v1.0/workflows/dapr/AwaitGo/start?instanceID=${id}`, undefined, {
+      "dapr-workflow-metadata": metadata,
+    });
+  await start("meta-1", "team=ops; region=eu");
+  await start("meta-2", "team=ops; region=us");
+  await reached(h, "meta-2", "RUNNING");
+  expect(listed(await h.call("GET", "/weft/v1/instances?metadata=team=ops"))).toEqual(["meta-2", "meta-1"]);
+  const both = await h.call("GET", "/weft/v1/instances?metadata=team=ops&metadata=region%3Deu");
+  expect(listed(both)).toEqual(["meta-1"]);
+  expect(listed(await h.call("GET", "/weft/v1/instances?idPrefix=meta-"))).toEqual(["meta-2", "meta-1"]);
+  const since = new Date(Date.now() + 60_000).toISOString();
+  expect(listed(await h.call("GET", `/weft/v1/instances?updatedFrom=${since}`))).toEqual([]);
+  expect(listed(await h.call("GET", `/weft/v1/instances?idPrefix=list-&updatedTo=${since}`))).toHaveLength(4);
+});
+
+test("list: bad queries are 400s that say what is wrong", async () => {
+  for (const [query, text] of [
+    ["continuationToken=nope", "continuation token"],
+    ["after=list-echo-1", "continuationToken"],
+    ["metadata=novalue", "key=value"],
+    ["updatedFrom=yesterday", "RFC 3339"],
+    ["status=DONE", "unknown status"],
+    ["limit=0", "limit"],
+  ] as const) {
+    const answer = await h.call("GET", `/weft/v1/instances?${query}`);
+    expect(answer.status, query).toBe(400);
+    expect(answer.json.message, query).toContain(text);
+  }
 });
 
 test("history: the events of the current execution, with RFC 3339 times", async () => {

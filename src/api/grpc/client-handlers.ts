@@ -8,6 +8,8 @@ import { isWeftError, WeftError } from "../../core/errors.js";
 import { checkInstanceId, quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
+import type { ListPosition } from "../../store/store.js";
+import { decodePageToken, nextPageToken } from "../page-token.js";
 import { instanceIdOf, payloadOf } from "./request-rules.js";
 import { toWireEvent } from "./translate-events.js";
 import { purgeFilterOf, startTimeOf, toWireInstanceResponse } from "./translate-state.js";
@@ -91,10 +93,11 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
 
     ListInstanceIDs: unary(logger, async (request: WireListRequest): Promise<WireListResponse> => {
       const limit = Math.min(request.pageSize || MAX_PAGE, MAX_PAGE);
-      const after = request.continuationToken ? checkInstanceId(request.continuationToken) : undefined;
+      const after = request.continuationToken ? decodePageToken(request.continuationToken) : undefined;
       const page = await service().list({ after, limit });
       const instanceIds = page.map((state) => state.instanceId);
-      return page.length === limit ? { instanceIds, continuationToken: instanceIds.at(-1) } : { instanceIds };
+      const continuationToken = nextPageToken(page, limit);
+      return continuationToken ? { instanceIds, continuationToken } : { instanceIds };
     }),
 
     GetInstanceHistory: unary(logger, async (request: { instanceId?: string }) => {
@@ -137,7 +140,7 @@ async function waitFor(
 async function purgeMatching(service: WorkflowService, request: WirePurgeRequest, recursive: boolean) {
   const filter = purgeFilterOf(request.purgeInstanceFilter!);
   let deleted = 0;
-  let after: string | undefined;
+  let after: ListPosition | undefined;
   for (;;) {
     const page = await service.list({ ...filter, after, limit: 1000 });
     for (const state of page) {
@@ -149,6 +152,6 @@ async function purgeMatching(service: WorkflowService, request: WirePurgeRequest
       }
     }
     if (page.length < 1000) return deleted;
-    after = page.at(-1)!.instanceId;
+    after = page.at(-1)!;
   }
 }

@@ -20,10 +20,13 @@ import { answerClientError } from "./client-errors.js";
 import { openWorkflowComponents } from "./components.js";
 import type { RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
+import { bulkRoutes } from "./routes/bulk.js";
 import { instanceRoutes } from "./routes/instances.js";
+import { overviewRoutes } from "./routes/overview.js";
 import { OPEN_ROUTES, sidecarRoutes } from "./routes/sidecar.js";
 import { startRoutes } from "./routes/start.js";
 import { weftRoutes } from "./routes/weft.js";
+import { isUiPath, uiRoutes } from "./ui.js";
 
 declare module "fastify" {
   interface FastifyContextConfig {
@@ -55,6 +58,8 @@ export interface HttpAppOptions {
   canRunRemotely?: (workflowName: string) => boolean;
   /** Extra routes, registered after Weft's own (they share the token check, body limit and error format). */
   plugins?: readonly FastifyPluginAsync[];
+  /** When set, the dashboard's built files (`dist/ui`) are served from this folder at `/ui`. */
+  uiDir?: string;
   logger?: FastifyBaseLogger;
   appId?: string;
   runtimeVersion?: string;
@@ -112,7 +117,12 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       message: `no route ${request.method} ${quote(request.url.split("?")[0] ?? "")}; see docs/http-api.md`,
     }),
   );
-  if (options.apiToken) requireApiToken(app, options.apiToken, OPEN_ROUTES);
+  if (options.apiToken) {
+    // The dashboard's files hold no data (it asks for the token and sends it on each API call), so a browser can
+    // load them without one.
+    const uiOpen = options.uiDir !== undefined;
+    requireApiToken(app, options.apiToken, (path) => OPEN_ROUTES.has(path) || (uiOpen && isUiPath(path)));
+  }
   app.addHook("preClose", async () => closing.abort());
   app.addHook("onClose", async () => {
     for (const workflows of new Set(components.values())) await workflows.close();
@@ -123,15 +133,24 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (closing.signal.aborted) reply.header("connection", "close");
   });
 
-  const workflowApi: FastifyPluginAsync = async (scope) => {
-    // Bodies are payloads passed through as text, whatever their content type, exactly as Dapr does.
+  // Bodies are payloads passed through as text, whatever their content type, exactly as Dapr does.
+  const rawBodies = (scope: FastifyInstance) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  };
+  const workflowApi: FastifyPluginAsync = async (scope) => {
+    rawBodies(scope);
     startRoutes(scope, ctx);
     instanceRoutes(scope, ctx);
   };
   for (const version of API_VERSIONS) await app.register(workflowApi, { prefix: `/${version}` });
   weftRoutes(app, ctx);
+  overviewRoutes(app, ctx);
+  if (options.uiDir !== undefined) await uiRoutes(app, options.uiDir);
+  await app.register(async (scope) => {
+    rawBodies(scope);
+    bulkRoutes(scope, ctx);
+  });
   sidecarRoutes(app, {
     appId: options.appId ?? "weft",
     runtimeVersion: options.runtimeVersion ?? "weft",

@@ -5,10 +5,15 @@ import { HttpError } from "./errors.js";
 
 export const TOKEN_HEADER = "dapr-api-token";
 
-export function requireApiToken(app: FastifyInstance, token: string, openRoutes: ReadonlySet<string>): void {
+/** `isOpen(path)`: GET routes served without the token (health, the dashboard's static files). */
+export function requireApiToken(
+  app: FastifyInstance,
+  token: string,
+  isOpen: (path: string) => boolean,
+): void {
   const expected = digest(token);
   app.addHook("onRequest", async (request) => {
-    if (request.method === "GET" && openRoutes.has(request.url.split("?")[0]!)) return;
+    if ((request.method === "GET" || request.method === "HEAD") && isOpen(request.url.split("?")[0]!)) return;
     const given = request.headers[TOKEN_HEADER];
     // Comparing digests keeps the comparison constant-time whatever the lengths.
     if (typeof given !== "string" || !timingSafeEqual(digest(given), expected)) {

@@ -29,6 +29,9 @@ export type Operation =
   | "purge"
   | "list"
   | "history"
+  | "overview"
+  | "bulk"
+  | "rerun"
   | "metadata";
 
 const OPERATION_CODES: Record<Operation, string> = {
@@ -41,6 +44,9 @@ const OPERATION_CODES: Record<Operation, string> = {
   purge: "ERR_PURGE_WORKFLOW",
   list: "ERR_LIST_WORKFLOWS",
   history: "ERR_GET_WORKFLOW_HISTORY",
+  overview: "ERR_GET_OVERVIEW",
+  bulk: "ERR_BULK_WORKFLOWS",
+  rerun: "ERR_RERUN_WORKFLOW",
   metadata: "ERR_METADATA_GET",
 };
 

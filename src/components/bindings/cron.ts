@@ -107,11 +107,9 @@ export class CronTrigger {
   async catchUp(now: number): Promise<number | undefined> {
     const due = this.#options.schedule.latestAtOrBefore(now);
     if (due === undefined || (await this.#options.service.get(this.instanceIdOf(due)))) return undefined;
-    // Ticks ids sort by time right after the prefix: the first id after it tells whether any tick ever fired.
-    const [first] = await this.#options.service.list({ after: this.#prefix, limit: 1 });
-    const firedBefore =
-      first?.instanceId.startsWith(this.#prefix) &&
-      /^\d{8}T\d{6}Z$/.test(first.instanceId.slice(this.#prefix.length));
+    // A tick's id is the prefix and its time: any such instance tells that a tick ever fired.
+    const started = await this.#options.service.list({ idPrefix: this.#prefix, limit: 100 });
+    const firedBefore = started.some((s) => /^\d{8}T\d{6}Z$/.test(s.instanceId.slice(this.#prefix.length)));
     if (!firedBefore) return undefined;
     this.#options.logger.info(
       { trigger: this.#options.name, tick: tickStamp(due) },

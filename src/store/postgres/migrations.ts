@@ -5,12 +5,9 @@
  * left half-migrated. Migrations are never edited once released: a change is a new entry.
  */
 import type pg from "pg";
-
-interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
+import { LIMIT_TABLES } from "./limits-schema.js";
+import { LIST_INDEXES } from "./list-schema.js";
+import type { Migration } from "./migration.js";
 
 /**
  * `ready_at` says when an instance can next be leased: its earliest inbox event, or later while a lease holds it
@@ -82,10 +79,19 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at BIGINT NOT NULL
       );`,
   },
+  LIST_INDEXES,
+  LIMIT_TABLES,
 ];
 
 /** The tables the migrations create, for maintenance (housekeeper.ts). */
-export const STORE_TABLES = ["instances", "history", "inbox", "activities", "dedup_keys"];
+export const STORE_TABLES = [
+  "instances",
+  "history",
+  "inbox",
+  "activities",
+  "dedup_keys",
+  "instance_metadata",
+];
 
 /** Applies the migrations this database lacks. `schema` is a validated, unquoted identifier. */
 export async function migrate(client: pg.ClientBase, schema: string): Promise<void> {

@@ -19,9 +19,11 @@ import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  OverviewQuery,
   PurgeOptions,
   Store,
   StoreEvent,
+  StoreOverview,
   WorkflowWorkItem,
 } from "../store.js";
 import { ClaimQueue } from "./claim-queue.js";
@@ -30,6 +32,7 @@ import { Housekeeper } from "./housekeeper.js";
 import { LeaseKeeper } from "./lease-keeper.js";
 import { migrate } from "./migrations.js";
 import { encodeNotices, type Notice, NotificationListener } from "./notifications.js";
+import { readOverview } from "./overview.js";
 import * as sql from "./queries.js";
 import {
   type ActivityRow,
@@ -295,6 +298,13 @@ export class PostgresStore implements Store {
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {
     const result = await this.#read<InstanceRow>(sql.listInstances(filter));
     return result.rows.map(toInstanceState);
+  }
+
+  overview(query: OverviewQuery): Promise<StoreOverview> {
+    this.#assertOpen();
+    return readOverview(this.#pool, query).catch((error: unknown) => {
+      throw storeError(error);
+    });
   }
 
   async purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {

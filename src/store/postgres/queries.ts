@@ -11,7 +11,6 @@
  */
 import type { QueryConfig } from "pg";
 import type { ActivityTaskColumns } from "../rows.js";
-import type { InstanceFilter } from "../store.js";
 import { INSTANCE_COLUMN_TYPES, INSTANCE_COLUMNS, type InstanceRow } from "./rows.js";
 
 type Query = QueryConfig<unknown[]>;
@@ -333,27 +332,8 @@ export function loadHistory(instanceId: string): Query {
   };
 }
 
-/** Instances matching the filter, in id order (keyset pagination with `after`). */
-export function listInstances(filter: InstanceFilter): Query {
-  const where: string[] = [];
-  const values: unknown[] = [];
-  const add = (clause: (param: string) => string, value: unknown) => {
-    values.push(value);
-    where.push(clause(`$${values.length}`));
-  };
-  if (filter.statuses?.length) add((p) => `status = ANY(${p}::text[])`, filter.statuses);
-  if (filter.name) add((p) => `name = ${p}`, filter.name);
-  if (filter.createdFrom !== undefined) add((p) => `created_at >= ${p}`, filter.createdFrom);
-  if (filter.createdTo !== undefined) add((p) => `created_at < ${p}`, filter.createdTo);
-  if (filter.after) add((p) => `instance_id > ${p}`, filter.after);
-  values.push(Math.min(Math.max(filter.limit ?? 100, 1), 10_000));
-  return {
-    text:
-      `SELECT ${columns} FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-      `ORDER BY instance_id LIMIT $${values.length}`,
-    values,
-  };
-}
+/** Listings live in queries-list.ts, beside their indexes' reasons. */
+export { listInstances } from "./queries-list.js";
 
 /** Locks an instance and, if `recursive`, all its descendants, in id order; for purging them. */
 export function lockInstanceTree(instanceId: string, recursive: boolean): Query {

@@ -8,8 +8,10 @@ import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
 import type { WeftErrorCode } from "../../core/errors.js";
 import type { InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
+import type { GroupedRow } from "../overview-rows.js";
 import type { ActivityTaskColumns } from "../rows.js";
-import type { InstanceFilter } from "../store.js";
+import type { InstanceFilter, OverviewQuery } from "../store.js";
+import type { readOverviewHead } from "./overview.js";
 import type { InstanceRow } from "./rows.js";
 
 /** A finished turn as the thread writes it. */
@@ -63,7 +65,9 @@ export type Command =
   | { op: "getInstance"; instanceId: string }
   | { op: "loadHistory"; instanceId: string }
   | { op: "getActivity"; rowId: number }
-  | { op: "list"; filter: InstanceFilter };
+  | { op: "list"; filter: InstanceFilter }
+  | { op: "overviewHead"; query: OverviewQuery }
+  | { op: "overviewSlice"; query: OverviewQuery; from: number; to: number };
 
 export interface InboxRow {
   id: number;
@@ -94,6 +98,8 @@ export interface Values {
   loadHistory: string[] | undefined;
   getActivity: ActivityRow | undefined;
   list: InstanceRow[];
+  overviewHead: ReturnType<typeof readOverviewHead>;
+  overviewSlice: GroupedRow[];
 }
 
 /** An instance row as last written, for the main thread's cache. */

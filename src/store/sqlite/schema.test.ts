@@ -51,6 +51,7 @@ function versionTwoDatabase(path: string): void {
     "INSERT INTO activities (instance_id, execution_id, task_id, name, input, task_execution_id, visible_at) VALUES ('running', 'exec-r', 1, 'double', '3', 'exec-r:1', ?)",
   ).run(t);
   insertInstance.run("pending", "exec-p", "PENDING", t, t, null, "5", null, 0);
+  db.prepare(`UPDATE instances SET metadata = '{"team":"ops"}' WHERE instance_id = 'pending'`).run();
   db.prepare(
     "INSERT INTO inbox (instance_id, execution_id, visible_at, event) VALUES ('pending', NULL, ?, ?)",
   ).run(
@@ -106,6 +107,8 @@ test("a version-2 database is migrated on open and its workflows carry on where 
     expect(history.filter((e) => e.type === "TaskScheduled")).toHaveLength(2);
     expect(history.filter((e) => e.type === "TaskCompleted")).toHaveLength(2);
     expect((await runtime.service.history("done"))!.map((e) => e.type)).toContain("ExecutionCompleted");
+    const byTeam = await runtime.service.list({ metadata: { team: "ops" } });
+    expect(byTeam.map((s) => s.instanceId)).toEqual(["pending"]);
     expect(await runtime.service.purge("done", false)).toBe(1);
     expect(await runtime.service.history("done")).toBeUndefined();
   } finally {
@@ -114,7 +117,7 @@ test("a version-2 database is migrated on open and its workflows carry on where 
 
   const db = new Database(path, { readonly: true });
   const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").all();
-  expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }]);
+  expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
   const orphans = db
     .prepare(
       "SELECT (SELECT count(*) FROM history WHERE instance_no NOT IN (SELECT instance_no FROM instances)) + " +

@@ -3,6 +3,7 @@
  * never left half-migrated.
  */
 import type Database from "better-sqlite3";
+import { LIST_INDEXES } from "./list-schema.js";
 
 const MIGRATIONS: readonly string[] = [
   `CREATE TABLE instances (
@@ -120,6 +121,7 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX instances_status ON instances(status, created_at);
    CREATE UNIQUE INDEX history_turns ON history(instance_no, seq);
    CREATE INDEX activities_instance ON activities(instance_no);`,
+  LIST_INDEXES,
 ];
 
 /** Brings the database up to the newest schema, or up to version `through` (tests build older databases so). */

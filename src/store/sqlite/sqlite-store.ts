@@ -11,18 +11,22 @@ import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
+import { foldOverview, type GroupedRow } from "../overview-rows.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";
 import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  OverviewQuery,
   PurgeOptions,
   Store,
   StoreEvent,
+  StoreOverview,
   WorkflowWorkItem,
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
+import { SLICE_ROWS } from "./overview.js";
 import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
 import { instanceParams, readHistoryRow, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
@@ -243,6 +247,16 @@ export class SqliteStore implements Store {
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {
     await this.#thread.durable();
     return (await this.#thread.send({ op: "list", filter })).map(toInstanceState);
+  }
+
+  async overview(query: OverviewQuery): Promise<StoreOverview> {
+    await this.#thread.durable();
+    const head = await this.#thread.send({ op: "overviewHead", query });
+    const grouped: GroupedRow[] = [];
+    for (let from = 0; from <= head.lastInstanceNo; from += SLICE_ROWS) {
+      grouped.push(...(await this.#thread.send({ op: "overviewSlice", query, from, to: from + SLICE_ROWS })));
+    }
+    return foldOverview(grouped, head.created, head.backlog);
   }
 
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {

@@ -10,6 +10,7 @@ import Database from "better-sqlite3";
 import { isWeftError } from "../../core/errors.js";
 import type { InstanceFilter } from "../store.js";
 import { GroupCommit } from "./group-commit.js";
+import { readOverviewHead, readOverviewSlice } from "./overview.js";
 import {
   appliedReply,
   type Command,
@@ -19,6 +20,7 @@ import {
   type Reply,
   type Request,
 } from "./protocol.js";
+import { listInstancesQuery } from "./queries-list.js";
 import { type LastRowIds, RowIds } from "./row-ids.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
@@ -141,6 +143,10 @@ function serve(
         return { value: sql.getActivity.get(command.rowId) };
       case "list":
         return { value: list(db, command.filter) };
+      case "overviewHead":
+        return { value: readOverviewHead(db, command.query) };
+      case "overviewSlice":
+        return { value: readOverviewSlice(db, command.query, command.from, command.to) };
     }
   };
 
@@ -170,24 +176,8 @@ function serve(
 }
 
 function list(db: Database.Database, filter: InstanceFilter): unknown[] {
-  const where: string[] = [];
-  const params: (string | number)[] = [];
-  if (filter.statuses?.length) {
-    where.push(`status IN (${filter.statuses.map(() => "?").join(", ")})`);
-    params.push(...filter.statuses);
-  }
-  const add = (clause: string, value: string | number) => {
-    where.push(clause);
-    params.push(value);
-  };
-  if (filter.name) add("name = ?", filter.name);
-  if (filter.createdFrom !== undefined) add("created_at >= ?", filter.createdFrom);
-  if (filter.createdTo !== undefined) add("created_at < ?", filter.createdTo);
-  if (filter.after) add("instance_id > ?", filter.after);
-  const sql =
-    `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-    `ORDER BY instance_id LIMIT ${Math.min(Math.max(filter.limit ?? 100, 1), 10_000)}`;
-  return db.prepare(sql).all(...params);
+  const { text, values } = listInstancesQuery(filter);
+  return db.prepare(text).all(...values);
 }
 
 function readiness(sql: Statements): Opened {

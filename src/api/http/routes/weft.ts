@@ -4,16 +4,17 @@
  * - `GET /weft/v1/instances/{id}[?wait=<s>]`: the status URL that start's `Location` points to. 202 while the
  *   instance is pending, running or suspended; 200 once COMPLETED or TERMINATED; 500 once FAILED. With `wait` it
  *   long-polls: it answers as soon as the instance finishes, or after `wait` seconds (capped) with a 202.
- * - `GET /weft/v1/instances?status=&name=&createdFrom=&createdTo=&after=&limit=`: list.
+ * - `GET /weft/v1/instances?status=&name=&createdFrom=&createdTo=&updatedFrom=&updatedTo=&metadata=k=v&idPrefix=
+ *   &limit=&continuationToken=`: list, newest first (list-query.ts).
  * - `GET /weft/v1/instances/{id}/history`: the history of the current execution.
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { isWeftError } from "../../../core/errors.js";
-import { isTerminalStatus, type RuntimeStatus } from "../../../core/history.js";
-import { checkTime, quote } from "../../../core/input-rules.js";
+import { isTerminalStatus } from "../../../core/history.js";
 import type { InstanceState } from "../../../core/instance.js";
+import { nextPageToken } from "../../page-token.js";
 import { type RouteContext, service } from "../context.js";
-import { malformed } from "../errors.js";
+import { listFilter } from "../list-query.js";
 import { toDaprWorkflow, toHistoryJson } from "../present.js";
 import { checkInstanceId, queryValue, waitMs } from "../request.js";
 
@@ -22,16 +23,6 @@ export const WEFT_PREFIX = "/weft/v1";
 export function statusUrl(instanceId: string): string {
   return `${WEFT_PREFIX}/instances/${encodeURIComponent(instanceId)}`;
 }
-
-const STATUSES: readonly RuntimeStatus[] = [
-  "PENDING",
-  "RUNNING",
-  "SUSPENDED",
-  "COMPLETED",
-  "FAILED",
-  "TERMINATED",
-];
-const MAX_PAGE = 1000;
 
 export function weftRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get<{ Params: { instanceId: string } }>(
@@ -60,27 +51,13 @@ export function weftRoutes(app: FastifyInstance, ctx: RouteContext): void {
   );
 
   app.get(`${WEFT_PREFIX}/instances`, { config: { operation: "list" } }, async (request) => {
-    const query = (name: string) => queryValue(request.query, name) || undefined;
-    const limitText = query("limit");
-    const limit = limitText === undefined ? 100 : Number(limitText);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw malformed(`'limit' must be an integer from 1 to ${MAX_PAGE}, got ${quote(String(limitText))}`);
-    }
-    const after = query("after");
-    if (after) checkInstanceId(after);
-    const status = query("status");
-    const instances = await service(ctx).list({
-      statuses: status ? parseStatuses(status) : undefined,
-      name: query("name"),
-      createdFrom: parseTime("createdFrom", query("createdFrom")),
-      createdTo: parseTime("createdTo", query("createdTo")),
-      after,
-      limit,
-    });
+    const filter = listFilter(request.query);
+    const instances = await service(ctx).list(filter);
     const page: { instances: ReturnType<typeof toDaprWorkflow>[]; continuationToken?: string } = {
       instances: instances.map(toDaprWorkflow),
     };
-    if (instances.length === limit) page.continuationToken = instances[instances.length - 1]!.instanceId;
+    const token = nextPageToken(instances, filter.limit!);
+    if (token) page.continuationToken = token;
     return page;
   });
 }
@@ -130,23 +107,4 @@ function statusAnswer(reply: FastifyReply, state: InstanceState) {
         .header("retry-after", "1")
         .send(body);
   }
-}
-
-function parseStatuses(value: string): RuntimeStatus[] {
-  return value.split(",").map((raw) => {
-    const status = raw.trim().toUpperCase() as RuntimeStatus;
-    if (!STATUSES.includes(status)) {
-      throw malformed(
-        `unknown status ${quote(raw)}; use one or more of ${STATUSES.join(", ")}, comma-separated`,
-      );
-    }
-    return status;
-  });
-}
-
-function parseTime(name: string, value: string | undefined): number | undefined {
-  if (!value) return undefined;
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw malformed(`'${name}' must be an RFC 3339 time, got ${quote(value)}`);
-  return checkTime(ms, `'${name}'`);
 }
