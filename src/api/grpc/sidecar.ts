@@ -17,7 +17,7 @@ import type { WorkflowService } from "../../engine/service.js";
 import { apiTokenInterceptor } from "./auth.js";
 import { clientHandlers } from "./client-handlers.js";
 import { remoteRouter } from "./remote-executors.js";
-import { taskHubService } from "./service-definition.js";
+import { taskHubService, workItemSerializer } from "./service-definition.js";
 import { WorkStreams } from "./work-streams.js";
 import { workerHandlers } from "./worker-handlers.js";
 
@@ -59,7 +59,7 @@ export class GrpcSidecar {
       // Work that waited for a worker can go now.
       onConnect: () => this.#runtime?.wake(),
     });
-    this.router = remoteRouter(this.#streams);
+    this.router = remoteRouter(this.#streams, workItemSerializer());
   }
 
   /** Whether a worker stream is connected: a workflow name not registered in-process may then still run. */

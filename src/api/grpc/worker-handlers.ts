@@ -2,8 +2,9 @@
 import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/grpc-js";
 import { WeftError } from "../../core/errors.js";
 import type { Logger } from "../../engine/logger.js";
+import type { OutgoingWorkItem } from "./encoded-work.js";
 import { unary } from "./unary.js";
-import type { WireActivityResponse, WireOrchestratorResponse, WireWorkItem } from "./wire.js";
+import type { WireActivityResponse, WireOrchestratorResponse } from "./wire.js";
 import type { WorkStreams } from "./work-streams.js";
 
 export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedServiceImplementation {
@@ -19,7 +20,7 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
   return {
     Hello: unary(logger, async () => ({})),
 
-    GetWorkItems: (call: ServerWritableStream<unknown, WireWorkItem>) => {
+    GetWorkItems: (call: ServerWritableStream<unknown, OutgoingWorkItem>) => {
       const stream = streams.open(call.getPeer(), (item) => call.write(item));
       logger.info({ peer: stream.peer, streams: streams.streamCount }, "a worker connected");
       let open = true;
