@@ -83,6 +83,8 @@ export class GrpcSidecar {
       // Finds workers whose connection died without a goodbye, so their unfinished items are dispatched again.
       "grpc.keepalive_time_ms": 30_000,
       "grpc.keepalive_timeout_ms": 10_000,
+      // Per-call bookkeeping for a debugging service Weft does not serve; it showed in profiles of busy workers.
+      "grpc.enable_channelz": 0,
       interceptors: apiToken ? [apiTokenInterceptor(apiToken)] : [],
     });
     server.addService(taskHubService(), {

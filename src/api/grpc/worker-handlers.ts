@@ -3,12 +3,12 @@ import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/g
 import { WeftError } from "../../core/errors.js";
 import type { Logger } from "../../engine/logger.js";
 import type { OutgoingWorkItem } from "./encoded-work.js";
-import { unary } from "./unary.js";
+import { quickUnary, unary } from "./unary.js";
 import type { WireActivityResponse, WireOrchestratorResponse } from "./wire.js";
 import type { WorkStreams } from "./work-streams.js";
 
 export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedServiceImplementation {
-  const completeTurn = unary(logger, async (response: WireOrchestratorResponse, { peer }) => {
+  const completeTurn = quickUnary(logger, async (response: WireOrchestratorResponse, { peer }) => {
     if (!streams.completeTurn(peer, response)) {
       throw new WeftError(
         "not_found",
@@ -35,7 +35,7 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
       call.on("error", close);
     },
 
-    CompleteActivityTask: unary(logger, async (response: WireActivityResponse, { peer }) => {
+    CompleteActivityTask: quickUnary(logger, async (response: WireActivityResponse, { peer }) => {
       if (!streams.completeActivity(peer, response)) {
         throw new WeftError(
           "not_found",
