@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { TurnResult } from "./actions.js";
-import { applyTurn, orderTurnEvents } from "./apply.js";
+import { applyTurn, opensOrContinues, orderTurnEvents } from "./apply.js";
 import type { HistoryEvent, InboxEvent } from "./history.js";
 import type { InstanceState } from "./instance.js";
 
@@ -213,4 +213,20 @@ test("orderTurnEvents puts ExecutionStarted first", () => {
     executionId: "e",
   };
   expect(orderTurnEvents([raised, start]).map((e) => e.type)).toEqual(["ExecutionStarted", "EventRaised"]);
+});
+
+test("opensOrContinues: an execution without history runs only a turn that brings its ExecutionStarted", () => {
+  const raised: InboxEvent = { type: "EventRaised", eventId: -1, timestamp: 1, name: "e" };
+  const started: InboxEvent = {
+    type: "ExecutionStarted",
+    eventId: -1,
+    timestamp: 1,
+    name: "w",
+    instanceId: "i",
+    executionId: "x2",
+  };
+  // After a continue-as-new reset the history, an event that got ahead of the new ExecutionStarted waits.
+  expect(opensOrContinues(0, [raised])).toBe(false);
+  expect(opensOrContinues(0, [raised, started])).toBe(true);
+  expect(opensOrContinues(3, [raised])).toBe(true);
 });

@@ -307,6 +307,16 @@ function continueAsNew(
   ];
 }
 
+/**
+ * Whether a turn may run workflow code: its execution has history already, or the turn brings the execution's
+ * ExecutionStarted. Events that reach an execution ahead of its start (after a continue-as-new reset the history)
+ * wait for it instead, so every execution's history opens with its ExecutionStarted, and no event is shown to an
+ * execution that has not begun (an SDK would drop it).
+ */
+export function opensOrContinues(historyLength: number, inbox: readonly InboxEvent[]): boolean {
+  return historyLength > 0 || inbox.some((e) => e.type === "ExecutionStarted");
+}
+
 /** Puts ExecutionStarted first: a turn must open the execution before anything else happens in it. */
 export function orderTurnEvents(events: readonly InboxEvent[]): InboxEvent[] {
   const start = events.findIndex((e) => e.type === "ExecutionStarted");

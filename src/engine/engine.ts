@@ -3,7 +3,7 @@
  * It is woken by the store (no polling) and bounds how much runs at once.
  */
 import type { TurnResult } from "../core/actions.js";
-import { applyTurn, orderTurnEvents } from "../core/apply.js";
+import { applyTurn, opensOrContinues, orderTurnEvents } from "../core/apply.js";
 import { isWeftError } from "../core/errors.js";
 import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history.js";
 import { isTerminalStatus } from "../core/history.js";
@@ -99,7 +99,7 @@ export class Engine {
     const inbox = orderTurnEvents(item.newEvents);
     const turnEvents: HistoryEvent[] = [{ type: "WorkflowStarted", eventId: -1, timestamp: now }, ...inbox];
     const terminating = inbox.some((e) => e.type === "ExecutionTerminated");
-    const started = state.status !== "PENDING" || inbox.some((e) => e.type === "ExecutionStarted");
+    const started = opensOrContinues(item.historyLength, inbox);
     const start = inbox.find((e) => e.type === "ExecutionStarted");
     const executionId = start?.executionId ?? state.executionId;
     const name = start?.name ?? state.name;

@@ -2,8 +2,12 @@
  * The store contract: everything the engine needs from durable storage, in leased work items
  * (after durabletask-go's Backend). Every store passes the same conformance suite (store-contract.ts).
  *
- * Durability: a returned promise resolves once the change is durable. A store may make a change visible to its
- * own later calls before that (SQLite's group commit does), but never acknowledges anything undurable.
+ * Durability, the same on every store: a returned promise resolves once the change is durable (SQLite: its WAL
+ * COMMIT with synchronous=FULL; PostgreSQL: its COMMIT with synchronous_commit on), and nothing a write adds (a
+ * start's first turn, a turn's activities, timers, children and messages, an activity's result, an event) is
+ * handed out by `next…WorkItem` or announced by `watch` before then. So no work runs, and no workflow code sees a
+ * result, ahead of the commit that records it: a crash re-runs at most the turn or activity that was in flight.
+ * Stores may share one commit between many writes (group commit), never run one ahead of its own commit.
  */
 import type { ActivityTask, TurnOutcome } from "../core/apply.js";
 import type { HistoryEvent, InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../core/history.js";
@@ -73,9 +77,9 @@ export interface Store {
 
   nextActivityWorkItem(now: number): Promise<ActivityWorkItem | undefined>;
   /**
-   * Records the result for the instance's next turn and retires the task; a stale task is ignored. A store may
-   * make the result durable together with that turn instead of before resolving (SQLite does): a crash in between
-   * leaves the task in place, so the activity runs again, and its result is still recorded once.
+   * Records the result in the instance's inbox and retires the task, in one commit; resolves once that is durable,
+   * and only then can a turn see the result. A crash before leaves the task, so the activity runs again (activities
+   * run at least once); a result for a retired task (a second run, or an ended execution) is ignored.
    */
   completeActivityWorkItem(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): Promise<void>;
   abandonActivityWorkItem(item: ActivityWorkItem, delayMs?: number): Promise<void>;

@@ -12,14 +12,7 @@ import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import { encodeNotices } from "./notifications.js";
 import * as sql from "./queries.js";
 import { queryInTransaction } from "./transaction-query.js";
-import {
-  activityRowId,
-  type LockedRow,
-  type OpResult,
-  type TurnReceipt,
-  type WriteOp,
-  WritePlan,
-} from "./write-plan.js";
+import { activityRowId, type LockedRow, type OpResult, type WriteOp, WritePlan } from "./write-plan.js";
 
 interface Pending {
   op: WriteOp;
@@ -182,13 +175,7 @@ export class GroupCommit {
         ]);
       }
     }
-    const activityIds = ops.flatMap((op) => {
-      if (op.kind === "activity") return [activityRowId(op.item)];
-      if (op.kind === "turn") {
-        return ((op.item.receipt as TurnReceipt).local ?? []).map((r) => activityRowId(r.item));
-      }
-      return [];
-    });
+    const activityIds = ops.flatMap((op) => (op.kind === "activity" ? [activityRowId(op.item)] : []));
     // BEGIN shares the lock's round trip.
     const locked = await queryInTransaction<{
       instance_id: string | null;
@@ -198,9 +185,8 @@ export class GroupCommit {
       lease_token: string | null;
       ready_at: number | null;
       history_length: number;
-      lease_free: boolean;
       activity_id: number | null;
-    }>(client, sql.lockBatch([...ids].sort(), activityIds, Date.now()), { begin: true });
+    }>(client, sql.lockBatch([...ids].sort(), activityIds), { begin: true });
     const rows = new Map<string, LockedRow>();
     const finishedActivities = new Set<number>();
     const lockedAt = Date.now();
@@ -215,7 +201,6 @@ export class GroupCommit {
           scheduledStartAt: r.scheduled_start_at,
           leaseToken: r.lease_token,
           historyLength: r.history_length,
-          leaseFree: r.lease_free,
         });
       }
     }

@@ -28,7 +28,6 @@ import { ClaimQueue } from "./claim-queue.js";
 import { type Committed, GroupCommit, storeError } from "./group-commit.js";
 import { Housekeeper } from "./housekeeper.js";
 import { LeaseKeeper } from "./lease-keeper.js";
-import { type LocalResult, LocalTurns } from "./local-turns.js";
 import { migrate } from "./migrations.js";
 import { encodeNotices, type Notice, NotificationListener } from "./notifications.js";
 import * as sql from "./queries.js";
@@ -85,7 +84,6 @@ export class PostgresStore implements Store {
   readonly #listener: NotificationListener;
   readonly #turns: ClaimQueue<WorkflowWorkItem>;
   readonly #activities: ClaimQueue<ActivityWorkItem>;
-  readonly #local = new LocalTurns();
   readonly #batchSize: number;
   readonly #eagerStarts: boolean;
   /** An engine asks this node for turns; a node that only serves clients never starts eagerly. */
@@ -202,18 +200,13 @@ export class PostgresStore implements Store {
     return this.#write({ kind: "event", instanceId, event, now, dedupKey: options.dedupKey });
   }
 
-  /** A local turn (local-turns.ts) if one is ready, else a claimed one. */
+  /** A turn claimed from the table, or leased to this node by the commit that made it ready. */
   async nextWorkflowWorkItem(now: number): Promise<WorkflowWorkItem | undefined> {
     this.#assertOpen();
     this.#runsTurns = true;
-    const local = this.#local.next();
-    if (local) return local;
-    for (;;) {
-      const item = await this.#turns.next(now);
-      if (!item) return undefined;
-      this.#keeper.holdTurn(item.instanceId, (item.receipt as TurnReceipt).token);
-      if (this.#local.claimed(item)) return item;
-    }
+    const item = await this.#turns.next(now);
+    if (item) this.#keeper.holdTurn(item.instanceId, (item.receipt as TurnReceipt).token);
+    return item;
   }
 
   async loadHistory(instanceId: string): Promise<HistoryEvent[]> {
@@ -231,14 +224,8 @@ export class PostgresStore implements Store {
     const leaseActivities = { count, until: Date.now() + this.#ttlMs };
     try {
       await this.#write({ kind: "turn", item, outcome, leaseActivities });
-    } catch (error) {
-      // The instance's state here is no longer what the table holds; results that came meanwhile take the inbox.
-      void this.#persistResults(this.#local.forget(item.instanceId));
-      throw error;
     } finally {
       this.#keeper.dropTurn(item.instanceId, receipt.token);
-      this.#dropResults(receipt.local ?? []);
-      this.#settled(item.instanceId, receipt.local);
     }
   }
 
@@ -248,12 +235,8 @@ export class PostgresStore implements Store {
    */
   async abandonWorkflowWorkItem(item: WorkflowWorkItem, delayMs = 0): Promise<void> {
     const receipt = item.receipt as TurnReceipt;
-    if (receipt.local) await this.#persistResults(receipt.local);
-    else {
-      this.#keeper.dropTurn(item.instanceId, receipt.token);
-      await this.#releaseTurns([item], null);
-    }
-    this.#settled(item.instanceId, receipt.local);
+    this.#keeper.dropTurn(item.instanceId, receipt.token);
+    await this.#releaseTurns([item], null);
     if (delayMs <= 0) {
       this.#turns.wake();
       return;
@@ -274,17 +257,14 @@ export class PostgresStore implements Store {
     return item;
   }
 
-  /**
-   * A result for an instance whose last turn this node committed waits in memory for its next turn, which runs
-   * here without a claim (local-turns.ts); the activity's lease is held until then. Others go to the inbox.
-   */
+  /** The result goes to the instance's inbox; it resolves once committed, and only then can a turn see it. */
   async completeActivityWorkItem(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): Promise<void> {
     this.#assertOpen();
-    const offered = this.#local.offer(item, result);
-    if (offered.ready) this.#emit({ kind: "workflow-ready" });
-    if (offered.kept) return;
-    this.#keeper.dropActivity(activityRowId(item));
-    await this.#write({ kind: "activity", item, result });
+    try {
+      await this.#write({ kind: "activity", item, result });
+    } finally {
+      this.#keeper.dropActivity(activityRowId(item));
+    }
   }
 
   /** As for turns: other nodes may take the activity at once, this node only after the delay. */
@@ -350,11 +330,7 @@ export class PostgresStore implements Store {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#sweep);
-    // Results no turn took go to the inbox, so a clean stop never runs an activity again.
-    // Claimed turns it deferred are held by the keeper, which gives their leases back below.
-    const persisted = this.#persistResults(this.#local.drain(), true);
     await this.#commits.flush();
-    await persisted;
     const held = this.#keeper.stop();
     const turns = [
       ...held.turns,
@@ -524,37 +500,9 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Sends results of local turns that will not run to the inbox, as results from another node would go. */
-  async #persistResults(results: readonly LocalResult[], closing = false): Promise<void> {
-    const write = (op: WriteOp) => (closing ? this.#commits.write(op) : this.#write(op));
-    this.#dropResults(results);
-    await Promise.all(
-      results.map(async ({ item, event }) => {
-        await write({ kind: "activity", item, result: event }).catch((error: unknown) =>
-          this.#log.warn(
-            { err: error, instanceId: item.task.instanceId },
-            "recording an activity result failed",
-          ),
-        );
-      }),
-    );
-  }
-
-  /** Stops renewing the activity leases of these results (recorded, sent to the inbox, or moot). */
-  #dropResults(results: readonly LocalResult[]): void {
-    for (const { item } of results) this.#keeper.dropActivity(activityRowId(item));
-  }
-
-  #settled(instanceId: string, results: readonly LocalResult[] = []): void {
-    if (this.#local.settled(instanceId, results)) this.#emit({ kind: "workflow-ready" });
-  }
-
   /** After a batch commits: announce changed instances and wake the queues for the work it added. */
   #committed(plan: WritePlan, { leased, started, readyInstances }: Committed): void {
     this.#housekeeper.noteWrites();
-    for (const [instanceId, { state, historyLength }] of plan.finishedTurns) {
-      this.#dropResults(this.#local.remember(instanceId, state, historyLength));
-    }
     for (const change of plan.changes) {
       this.#emit({ kind: "instance-changed", instanceId: change.instanceId, status: change.status });
     }
@@ -662,7 +610,14 @@ function connectionConfig(url: string, schema: string): pg.PoolConfig & { option
   return {
     connectionString: parsed.toString(),
     types: pgTypes,
-    options: [...PLANNER_SETTINGS, userOptions ?? "", `-c search_path=${schema}`].join(" "),
+    // Writes are acknowledged, and their work handed out, only once their commit is flushed: whatever the
+    // server's default, the store's sessions wait for the WAL (the lease pool alone opts out, see above).
+    options: [
+      ...PLANNER_SETTINGS,
+      "-c synchronous_commit=on",
+      userOptions ?? "",
+      `-c search_path=${schema}`,
+    ].join(" "),
   };
 }
 

@@ -150,22 +150,20 @@ export function nextDue(now: number): Query {
  * nodes never deadlock, and deletes the finished activities (returning those that were still there: a result
  * whose row is gone was recorded already, or its instance ended).
  */
-export function lockBatch(instanceIds: string[], finishedActivityIds: number[], now: number): Query {
+export function lockBatch(instanceIds: string[], finishedActivityIds: number[]): Query {
   return {
     name: "weft_lock_batch",
     text: `
       WITH finished AS (DELETE FROM activities WHERE id = ANY($2::bigint[]) RETURNING id)
       SELECT l.instance_id, l.status, l.execution_id, l.scheduled_start_at, l.lease_token, l.ready_at,
-        l.history_length, (l.lease_token IS NULL OR l.lease_expires_at < $3) AS lease_free,
-        NULL::bigint AS activity_id
+        l.history_length, NULL::bigint AS activity_id
       FROM (
-        SELECT instance_id, status, execution_id, scheduled_start_at, lease_token, ready_at, history_length,
-          lease_expires_at
+        SELECT instance_id, status, execution_id, scheduled_start_at, lease_token, ready_at, history_length
         FROM instances WHERE instance_id = ANY($1::text[]) ORDER BY instance_id FOR UPDATE
       ) l
       UNION ALL
-      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM finished`,
-    values: [instanceIds, finishedActivityIds, now],
+      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, id FROM finished`,
+    values: [instanceIds, finishedActivityIds],
   };
 }
 

@@ -19,7 +19,6 @@ import {
 import type { ResumePoint } from "../../core/rerun.js";
 import { rowToActivityTask } from "../rows.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
-import type { LocalResult } from "./local-turns.js";
 import type { BatchWrites } from "./queries.js";
 import { toInstanceRecord } from "./rows.js";
 
@@ -27,8 +26,6 @@ export interface TurnReceipt {
   token: string;
   /** Every inbox row the turn consumes, including stale ones it was not shown. */
   inboxIds: number[];
-  /** A local turn (local-turns.ts): no lease, the results it consumes instead of inbox rows. */
-  local?: LocalResult[];
 }
 
 /** A lease on an instance's turn, as this node writes it. */
@@ -74,8 +71,6 @@ export interface LockedRow {
   scheduledStartAt: number | null;
   leaseToken: string | null;
   historyLength: number;
-  /** No live lease: nobody else is running a turn of it (a local turn's precondition). */
-  leaseFree: boolean;
 }
 
 interface PlannedRow extends LockedRow {
@@ -282,7 +277,6 @@ export class WritePlan {
       scheduledStartAt: request.scheduledStartAt ?? null,
       leaseToken: null,
       historyLength: 0,
-      leaseFree: true,
       created: true,
       touched: true,
     });
@@ -292,7 +286,6 @@ export class WritePlan {
       this.#eager.set(id, { lease, event });
       const planned = this.#rows.get(id)!;
       planned.leaseToken = lease.token;
-      planned.leaseFree = false;
     }
     return "done";
   }
@@ -322,15 +315,7 @@ export class WritePlan {
     const id = item.instanceId;
     const receipt = item.receipt as TurnReceipt;
     const row = this.#rows.get(id);
-    if (receipt.local) {
-      // Deferring is not an option: this batch deleted the activity rows whose results the turn holds.
-      const refused = this.#localConflict(
-        item,
-        receipt.local,
-        this.#restartsTouchedChild(outcome.childStarts),
-      );
-      if (refused) return refused;
-    } else if (!row || row.leaseToken !== receipt.token) {
+    if (!row || row.leaseToken !== receipt.token) {
       return new WeftError("lock_lost", `the turn of '${id}' is no longer leased by this node`);
     } else if (this.#restartsTouchedChild(outcome.childStarts)) return "defer";
     const planned = row!;
@@ -373,32 +358,6 @@ export class WritePlan {
     return "done";
   }
 
-  /**
-   * A local turn commits only onto the state it was run on: no lease held by anyone, the history as long as this
-   * node left it, and every activity row whose result it consumes still there. Otherwise its results (whose rows
-   * `lockBatch` deleted) go to the inbox, as results from another node would, and the turn is refused.
-   */
-  #localConflict(
-    item: WorkflowWorkItem,
-    results: readonly LocalResult[],
-    mustWait: boolean,
-  ): WeftError | undefined {
-    const row = this.#rows.get(item.instanceId);
-    const found = results.filter((r) => this.#finishedActivities.delete(activityRowId(r.item)));
-    const current =
-      !mustWait &&
-      row !== undefined &&
-      row.leaseFree &&
-      row.leaseToken === null &&
-      !isTerminalStatus(row.status) &&
-      row.executionId === item.state.executionId &&
-      row.historyLength === item.historyLength &&
-      found.length === results.length;
-    if (current) return undefined;
-    for (const r of found) this.#recordResult(r.item, r.event);
-    return new WeftError("lock_lost", `the instance '${item.instanceId}' changed while its local turn ran`);
-  }
-
   /** A rerun: the instance starts RUNNING with a history, and what it left unfinished is scheduled again. */
   #resume(state: InstanceState, resume: ResumePoint, now: number): OpResult {
     const id = state.instanceId;
@@ -412,7 +371,6 @@ export class WritePlan {
       scheduledStartAt: null,
       leaseToken: null,
       historyLength: resume.history.length,
-      leaseFree: true,
       created: true,
       touched: true,
     });

@@ -81,24 +81,3 @@ test("a write run without a savepoint that fails rolls back the whole batch and 
   expect(db.prepare("SELECT count(*) AS n FROM t").get()).toEqual({ n: 0 });
   expect(group.stats.commits).toBe(0);
 });
-
-test("writes held back until the COMMIT go into the same transaction", async () => {
-  db = new Database(":memory:");
-  db.exec("CREATE TABLE t (v TEXT UNIQUE)");
-  const statement = db.prepare("INSERT INTO t (v) VALUES (?)");
-  const held: string[] = [];
-  const group = new GroupCommit(db, {
-    beforeCommit: () => {
-      for (const v of held.splice(0)) statement.run(v);
-    },
-  });
-  group.apply(() => held.push("late"));
-  group.apply(() => statement.run("early"));
-  await nextTurn();
-  expect(db.inTransaction).toBe(false);
-  expect(group.stats).toEqual({ commits: 1, writes: 2 });
-  expect((db.prepare("SELECT v FROM t ORDER BY v").all() as { v: string }[]).map((r) => r.v)).toEqual([
-    "early",
-    "late",
-  ]);
-});

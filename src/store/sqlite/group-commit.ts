@@ -16,8 +16,6 @@ export interface GroupCommitOptions {
    * long: acknowledgements are never held back longer than that.
    */
   maxOpenMs?: number;
-  /** Inside the transaction, just before its COMMIT: writes held back until then go in here. */
-  beforeCommit?: () => void;
   /** After each COMMIT. */
   onCommit?: () => void;
   /** A COMMIT failed: nothing since the last one is durable, and every later write is refused. */
@@ -28,7 +26,6 @@ export class GroupCommit {
   readonly #db: Database.Database;
   readonly #maxWrites: number;
   readonly #maxOpenMs: number;
-  readonly #beforeCommit: () => void;
   readonly #onCommit: () => void;
   readonly #onFailure: (error: unknown) => void;
   readonly #savepoint: (write: () => unknown) => unknown;
@@ -44,7 +41,6 @@ export class GroupCommit {
     this.#db = db;
     this.#maxWrites = options.maxWrites ?? 4000;
     this.#maxOpenMs = options.maxOpenMs ?? 4;
-    this.#beforeCommit = options.beforeCommit ?? (() => {});
     this.#onCommit = options.onCommit ?? (() => {});
     this.#onFailure = options.onFailure ?? (() => {});
     // Built once: better-sqlite3 builds a new wrapper on every call of `transaction` (measured: W2 about 15% faster).
@@ -98,7 +94,6 @@ export class GroupCommit {
     const writes = this.#writes;
     this.#writes = 0;
     try {
-      this.#beforeCommit();
       this.#db.exec("COMMIT");
     } catch (error) {
       // The disk refused the batch: nothing in it is durable, and in-memory state has run ahead of it.

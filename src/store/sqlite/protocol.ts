@@ -6,11 +6,10 @@
  */
 import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
 import type { WeftErrorCode } from "../../core/errors.js";
-import type { InboxEvent } from "../../core/history.js";
+import type { InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import type { ActivityTaskColumns } from "../rows.js";
 import type { InstanceFilter } from "../store.js";
-import type { LocalResult } from "./local-results.js";
 import type { InstanceRow } from "./rows.js";
 
 /** A finished turn as the thread writes it. */
@@ -26,12 +25,10 @@ export interface TurnWrite {
    */
   events: string | null;
   inboxIds: number[];
-  /** Activity rows whose results (handed over in memory) the turn consumed. */
-  consumedActivities: number[];
   /** The whole row when status or payloads changed; else only what every turn changes. */
   row: InstanceRow | { updatedAt: number; customStatus: string | null; historyLength: number };
   terminal: boolean;
-  /** New activities, with row ids the main thread assigned (so it can dispatch them before the write). */
+  /** New activities, with row ids the main thread assigned (so it can dispatch them once the write is durable). */
   activities: ActivityRowWrite[];
   messages: OutboxMessage[];
   childStarts: StartRequest[];
@@ -49,15 +46,19 @@ export type Command =
       op: "create";
       request: StartRequest;
       activities: ActivityRowWrite[];
-      /** The rows the engine's side already named and runs (a start with a new id): no conflict is expected. */
-      named?: { instanceNo: number; inboxId: number };
     }
   | { op: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | { op: "turn"; turn: TurnWrite }
   | { op: "drop"; inboxIds: number[]; activityIds: number[] }
   | { op: "countDispatch"; rowId: number }
   | { op: "purge"; instanceId: string; recursive: boolean }
-  | { op: "persistLocal"; pending: [string, LocalResult[]][] }
+  | {
+      op: "result";
+      rowId: number;
+      instanceId: string;
+      executionId: string;
+      event: TaskCompleted | TaskFailed;
+    }
   | { op: "readInbox"; instanceId: string; now: number }
   | { op: "getInstance"; instanceId: string }
   | { op: "loadHistory"; instanceId: string }
@@ -86,7 +87,7 @@ export interface Values {
   drop: undefined;
   countDispatch: undefined;
   purge: number;
-  persistLocal: undefined;
+  result: undefined;
   readInbox: InboxRow[];
   getInstance: NumberedRow | undefined;
   /** Undefined when the instance does not exist. */

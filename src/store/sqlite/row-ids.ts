@@ -1,6 +1,6 @@
 /**
  * Row ids that both threads give out, each from one counter in shared memory, so the engine's side can name the
- * rows of a write before the writer thread runs it: a turn's activities, and a new instance with its start event.
+ * rows of a write before the writer thread runs it (a turn's activities, whose lease then needs no read).
  * Ids are given in order, so inbox ids still follow arrival.
  */
 export interface LastRowIds {

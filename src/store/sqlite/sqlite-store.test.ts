@@ -81,42 +81,14 @@ test("a file that is not a database is refused with unavailable; the next store 
   await store.close();
 });
 
-test("a start with an id Weft drew is leased at once, and survives a reopen once acknowledged", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
-  dirs.push(dir);
-  const path = join(dir, "weft.db");
-  const instanceId = randomUUID();
-  const request = { instanceId, name: "w", executionId: "e1", input: "7", newId: true, now: Date.now() };
-  const store = new SqliteStore({ path });
-  const acknowledged = store.createInstance(request);
-  // No round trip to the writer thread first: the turn is there before the start is even written.
-  const item = await store.nextWorkflowWorkItem(Date.now());
-  expect(item?.instanceId).toBe(instanceId);
-  expect(item?.newEvents.map((e) => e.type)).toEqual(["ExecutionStarted"]);
-  await acknowledged;
-  await store.close();
-
-  const reopened = new SqliteStore({ path });
-  try {
-    expect((await reopened.getInstance(instanceId))?.status).toBe("PENDING");
-    const again = await reopened.nextWorkflowWorkItem(Date.now());
-    expect(again?.newEvents).toMatchObject([{ type: "ExecutionStarted", input: "7" }]);
-    // Ids given after a reopen continue after the ones in the file.
-    await reopened.createInstance({ ...request, instanceId: randomUUID(), now: Date.now() });
-    expect((await reopened.listInstances({})).length).toBe(2);
-  } finally {
-    await reopened.close();
-  }
-});
-
-describe("activity rows a turn schedules are written with its commit, not before", () => {
+describe("nothing a write adds is leased before the write is durable", () => {
   const schedule = (id: number): WorkflowAction => ({
     type: "ScheduleTask",
     id,
     name: "act",
     input: String(id),
   });
-  /** Completes a leased turn as the engine does, without waiting for it to be durable. */
+  /** Completes a leased turn as the engine does; the promise settles once the turn is durable. */
   const complete = (store: SqliteStore, item: WorkflowWorkItem | undefined, actions: WorkflowAction[]) => {
     if (!item) throw new Error("expected a workflow work item");
     const now = Date.now();
@@ -124,22 +96,13 @@ describe("activity rows a turn schedules are written with its commit, not before
     const outcome = applyTurn(item.state, events, { actions }, { now, newExecutionId: randomUUID });
     return store.completeWorkflowWorkItem(item, outcome);
   };
-  const result = (item: ActivityWorkItem | undefined) => {
-    if (!item) throw new Error("expected an activity work item");
-    const event = { type: "TaskCompleted" as const, eventId: -1, timestamp: Date.now(), result: "1" };
-    return { item, event: { ...event, taskScheduledId: item.task.taskId } };
-  };
-  /**
-   * Starts instance "a", completes its first turn scheduling two activities, runs one of them and leases the turn
-   * its result makes ready; nothing waits for durability, so all of it shares one batch and one commit.
-   */
-  const oneOfTwoDone = async (store: SqliteStore) => {
-    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
-    const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
-    const done = result(await store.nextActivityWorkItem(Date.now()));
-    await store.completeActivityWorkItem(done.item, done.event);
-    return { first, done, next: await store.nextWorkflowWorkItem(Date.now()) };
-  };
+  const completed = (item: ActivityWorkItem) => ({
+    type: "TaskCompleted" as const,
+    eventId: -1,
+    timestamp: Date.now(),
+    taskScheduledId: item.task.taskId,
+    result: "1",
+  });
   const fileStore = () => {
     const dir = mkdtempSync(join(tmpdir(), "weft-sqlite-"));
     dirs.push(dir);
@@ -147,32 +110,77 @@ describe("activity rows a turn schedules are written with its commit, not before
     return { path, store: new SqliteStore({ path }) };
   };
 
-  test("one consumed before the commit needs no row; one still open survives a reopen", async () => {
+  test("a start (even with an id Weft drew) is leased only once acknowledged, and then survives a reopen", async () => {
     const { path, store } = fileStore();
-    const { first, done, next } = await oneOfTwoDone(store);
-    const second = complete(store, next, []);
-    await Promise.all([first, second]);
+    const instanceId = randomUUID();
+    const request = { instanceId, name: "w", executionId: "e1", input: "7", newId: true, now: Date.now() };
+    const acknowledged = store.createInstance(request);
+    expect(await store.nextWorkflowWorkItem(Date.now())).toBeUndefined();
+    await acknowledged;
+    const item = await store.nextWorkflowWorkItem(Date.now());
+    expect(item?.newEvents.map((e) => e.type)).toEqual(["ExecutionStarted"]);
     await store.close();
-
     const reopened = new SqliteStore({ path });
     try {
-      const open = await reopened.nextActivityWorkItem(Date.now());
-      expect(open?.task).toMatchObject({ instanceId: "a", name: "act" });
-      expect(open?.task.taskId).not.toBe(done.item.task.taskId);
-      expect(await reopened.nextActivityWorkItem(Date.now())).toBeUndefined();
-      const history = (await reopened.getHistory("a"))?.map((e) => e.type);
-      expect(history?.filter((t) => t === "TaskCompleted")).toHaveLength(1);
+      expect((await reopened.getInstance(instanceId))?.status).toBe("PENDING");
+      const again = await reopened.nextWorkflowWorkItem(Date.now());
+      expect(again?.newEvents).toMatchObject([{ type: "ExecutionStarted", input: "7" }]);
+      // Ids given after a reopen continue after the ones in the file.
+      await reopened.createInstance({ ...request, instanceId: randomUUID(), now: Date.now() });
+      expect((await reopened.listInstances({})).length).toBe(2);
     } finally {
       await reopened.close();
     }
   });
 
-  test("an instance that ends in the same commit drops them, in memory and in the file", async () => {
+  test("a turn's activities are leased only once the turn is durable", async () => {
+    const { store } = fileStore();
+    try {
+      await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+      const turn = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1)]);
+      expect(await store.nextActivityWorkItem(Date.now())).toBeUndefined();
+      await turn;
+      const leased = await store.nextActivityWorkItem(Date.now());
+      expect(leased?.task).toMatchObject({ instanceId: "a", name: "act", input: "1" });
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a result reaches a turn only once durable, and a reopen neither loses it nor runs its activity again", async () => {
     const { path, store } = fileStore();
-    const { first, next } = await oneOfTwoDone(store);
+    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+    await complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
+    const done = await store.nextActivityWorkItem(Date.now());
+    if (!done) throw new Error("expected an activity work item");
+    const recorded = store.completeActivityWorkItem(done, completed(done));
+    expect(await store.nextWorkflowWorkItem(Date.now())).toBeUndefined();
+    await recorded;
+    const next = await store.nextWorkflowWorkItem(Date.now());
+    expect(next?.newEvents).toMatchObject([{ type: "TaskCompleted", taskScheduledId: done.task.taskId }]);
+    await store.close();
+
+    const reopened = new SqliteStore({ path });
+    try {
+      const open = await reopened.nextActivityWorkItem(Date.now());
+      expect(open?.task.taskId).not.toBe(done.task.taskId);
+      expect(await reopened.nextActivityWorkItem(Date.now())).toBeUndefined();
+      const turn = await reopened.nextWorkflowWorkItem(Date.now());
+      expect(turn?.newEvents).toMatchObject([{ type: "TaskCompleted", taskScheduledId: done.task.taskId }]);
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test("an instance that ends drops its open activities, in memory and in the file", async () => {
+    const { path, store } = fileStore();
+    await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
+    await complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1), schedule(2)]);
+    const done = await store.nextActivityWorkItem(Date.now());
+    if (!done) throw new Error("expected an activity work item");
+    await store.completeActivityWorkItem(done, completed(done));
     const finish: WorkflowAction = { type: "CompleteWorkflow", id: -1, status: "COMPLETED", result: '"x"' };
-    const last = complete(store, next, [finish]);
-    await Promise.all([first, last]);
+    await complete(store, await store.nextWorkflowWorkItem(Date.now()), [finish]);
     expect(await store.nextActivityWorkItem(Date.now())).toBeUndefined();
     await store.close();
 
@@ -182,24 +190,6 @@ describe("activity rows a turn schedules are written with its commit, not before
       expect((await reopened.getInstance("a"))?.status).toBe("COMPLETED");
     } finally {
       await reopened.close();
-    }
-  });
-
-  test("another kind of write in the same commit sees them: an abandon counts the delivery", async () => {
-    const { store } = fileStore();
-    try {
-      await store.createInstance({ instanceId: "a", name: "wf", executionId: "e1", now: Date.now() });
-      const first = complete(store, await store.nextWorkflowWorkItem(Date.now()), [schedule(1)]);
-      const leased = await store.nextActivityWorkItem(Date.now());
-      if (!leased) throw new Error("expected an activity work item");
-      expect(leased.dispatchCount).toBe(1);
-      await store.abandonActivityWorkItem(leased);
-      await first;
-      const again = await store.nextActivityWorkItem(Date.now());
-      expect(again?.task.taskId).toBe(leased.task.taskId);
-      expect(again?.dispatchCount).toBe(2);
-    } finally {
-      await store.close();
     }
   });
 });

@@ -1,16 +1,16 @@
 /**
  * The embedded default store: one SQLite file in WAL mode with durable (FULL) commits, owned by one process. A
- * writer thread (writer-thread.ts) owns the database and shares commits between writes; this side keeps in memory
- * which instances and activities have work (ready-index.ts, rebuilt from the tables at open, so idle engines
- * never poll), the rows it last wrote, and the ids of the activity rows it schedules. So the hot path (a turn,
- * its activities, their results) never waits for the disk or the thread, and nothing is acknowledged before it is
- * durable.
+ * writer thread (writer-thread.ts) owns the database and shares commits between writes (one fsync carries many
+ * instances' steps); this side keeps in memory which instances and activities have work (ready-index.ts, rebuilt
+ * from the tables at open, so idle engines never poll), the rows it last wrote, and the ids of the activity rows
+ * it schedules. Work enters those indexes only once the write that records it is durable (thread-client.ts), so
+ * nothing is leased, and nothing acknowledged, ahead of the disk.
  */
 import type { ActivityTask, TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import { type InstanceState, pendingInstance, type StartRequest, startEvent } from "../../core/instance.js";
+import type { InstanceState, StartRequest } from "../../core/instance.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";
 import type {
@@ -23,7 +23,6 @@ import type {
   WorkflowWorkItem,
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
-import { type LocalResult, LocalResults } from "./local-results.js";
 import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
 import { instanceParams, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
@@ -37,11 +36,10 @@ export interface SqliteStoreOptions {
   stateCacheSize?: number;
 }
 
-/** What a leased turn consumes (inbox rows, activity results handed over in memory), and its instance's number. */
+/** What a leased turn consumes (inbox rows), and its instance's number. */
 interface TurnReceipt {
   instanceNo: number;
   inboxIds: number[];
-  local: LocalResult[];
 }
 
 interface ActivityReceipt {
@@ -59,7 +57,6 @@ export class SqliteStore implements Store {
   readonly #listeners = new Set<(event: StoreEvent) => void>();
   readonly #workflows = new ReadyIndex<string>(() => this.#emit({ kind: "workflow-ready" }));
   readonly #activities = new ReadyIndex<number>(() => this.#emit({ kind: "activity-ready" }));
-  readonly #local = new LocalResults();
   readonly #inbox = new InboxMirror();
   /** Activity tasks this process wrote and nobody leased yet: their lease needs no read. */
   readonly #tasks = new Map<number, ActivityTask>();
@@ -92,40 +89,11 @@ export class SqliteStore implements Store {
   }
 
   createInstance(request: StartRequest): Promise<void> {
-    if (request.newId && !request.resume) return this.#createNew(request);
     const activities = this.#activityRows(request.resume?.activities ?? []);
     return this.#thread.send({ op: "create", request, activities }, (effects, seq) => {
       this.#follow(effects, seq);
       this.#dispatch(activities, request.now);
     });
-  }
-
-  /**
-   * An id Weft drew at random cannot be in use, so the instance runs at once, without waiting for the thread's
-   * conflict check: its row and start event are named here and announced to the indexes before they are written.
-   */
-  #createNew(request: StartRequest): Promise<void> {
-    const { rowIds } = this.#thread;
-    const named = { instanceNo: rowIds.instance(), inboxId: rowIds.inbox() };
-    const done = this.#thread.send({ op: "create", request, activities: [], named }, undefined, true);
-    const { event, visibleAt } = startEvent(request);
-    const row = {
-      id: named.inboxId,
-      execution_id: request.executionId,
-      visible_at: visibleAt,
-      event: JSON.stringify(event),
-    };
-    // The effects the thread's write will have, followed now instead of when it reports them.
-    this.#follow(
-      {
-        deleted: [],
-        droppedActivities: [],
-        created: [{ instanceNo: named.instanceNo, state: pendingInstance(request), historyLength: 0 }],
-        enqueued: [{ instanceId: request.instanceId, row }],
-      },
-      this.#thread.lastSeq,
-    );
-    return done;
   }
 
   addEvent(instanceId: string, event: InboxEvent, now: number, options: AddEventOptions = {}): Promise<void> {
@@ -186,7 +154,6 @@ export class SqliteStore implements Store {
       reset: outcome.history === "reset",
       events: outcome.newEvents.length > 0 ? JSON.stringify(outcome.newEvents) : null,
       inboxIds: receipt.inboxIds,
-      consumedActivities: receipt.local.map((r) => r.rowId),
       row: touch
         ? { updatedAt: now, customStatus: state.customStatus ?? null, historyLength: length }
         : instanceParams(state, length),
@@ -197,18 +164,25 @@ export class SqliteStore implements Store {
       terminateChildren: outcome.terminateChildren,
       now,
     };
-    const done = this.#thread.send({ op: "turn", turn }, (effects, seq) => this.#follow(effects, seq), true);
+    // What the turn scheduled (activities, timers, children, messages) and the instance's next turn are released
+    // only once the turn is durable: a crash before then re-runs this turn, and nothing it started has run.
+    const done = this.#thread.send(
+      { op: "turn", turn },
+      (effects, seq) => {
+        this.#follow(effects, seq);
+        this.#dispatch(activities, now);
+        this.#workflows.release(id, false, Date.now());
+        this.#emit({ kind: "instance-changed", instanceId: id, status: state.status });
+      },
+      true,
+    );
     this.#cache({ instanceNo: receipt.instanceNo, state, historyLength: length }, this.#thread.lastSeq);
     if (terminal) this.#inbox.clear(id);
     else this.#inbox.remove(id, receipt.inboxIds);
-    this.#local.settle(receipt.local);
-    this.#dispatch(activities, now);
-    this.#workflows.release(id, false, now);
-    return done.then(() => this.#emit({ kind: "instance-changed", instanceId: id, status: state.status }));
+    return done;
   }
 
   async abandonWorkflowWorkItem(item: WorkflowWorkItem, delayMs = 0): Promise<void> {
-    this.#local.restore(item.instanceId, (item.receipt as TurnReceipt).local);
     this.#workflows.release(item.instanceId, true, Date.now(), delayMs);
   }
 
@@ -231,15 +205,14 @@ export class SqliteStore implements Store {
     return undefined;
   }
 
-  /** Hands the result to the instance's next turn (local-results.ts); it is durable once that turn commits. */
-  async completeActivityWorkItem(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): Promise<void> {
+  /** Resolves once the result is durable in the instance's inbox; only then can a turn see it. */
+  completeActivityWorkItem(item: ActivityWorkItem, result: TaskCompleted | TaskFailed): Promise<void> {
     this.#assertUsable();
     const { rowId } = item.receipt as ActivityReceipt;
     const { instanceId, executionId } = item.task;
     this.#activities.remove(rowId);
-    if (this.#local.add(instanceId, { rowId, executionId, event: result })) {
-      this.#workflows.add(instanceId, result.timestamp, result.timestamp);
-    }
+    const command = { op: "result", rowId, instanceId, executionId, event: result } as const;
+    return this.#thread.send(command, (effects, seq) => this.#follow(effects, seq));
   }
 
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs = 0): Promise<void> {
@@ -284,11 +257,6 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    if (!this.#thread.failure) {
-      // Results no turn consumed yet go to the inbox, so a clean stop never runs an activity twice.
-      const pending = this.#local.drain();
-      if (pending.length) this.#thread.send({ op: "persistLocal", pending }).catch(() => {});
-    }
     this.#closed = true;
     this.#workflows.close();
     this.#activities.close();
@@ -309,9 +277,7 @@ export class SqliteStore implements Store {
     }
     const inbox =
       this.#inbox.visible(instanceId, now) ?? (await this.#thread.send({ op: "readInbox", instanceId, now }));
-    const results = this.#local.take(instanceId);
     if (!cached) {
-      this.#local.settle(results);
       this.#workflows.remove(instanceId);
       return undefined;
     }
@@ -329,30 +295,21 @@ export class SqliteStore implements Store {
         newEvents.push(JSON.parse(r.event));
       }
     }
-    let local = results;
-    let staleResults: LocalResult[] = [];
-    if (results.some((r) => isStale(r.executionId))) {
-      local = results.filter((r) => !isStale(r.executionId));
-      staleResults = results.filter((r) => isStale(r.executionId));
-    }
-    for (const result of local) newEvents.push(result.event);
-    if (staleRows.length || staleResults.length) {
-      this.#local.settle(staleResults);
-      const activityIds = staleResults.map((r) => r.rowId);
-      this.#dropTasks(activityIds);
+    if (staleRows.length) {
       this.#inbox.remove(instanceId, staleRows);
-      this.#thread.send({ op: "drop", inboxIds: staleRows, activityIds }).catch(() => {});
+      this.#thread.send({ op: "drop", inboxIds: staleRows, activityIds: [] }).catch(() => {});
     }
     if (newEvents.length === 0) {
       this.#workflows.release(instanceId, false, now);
       return undefined;
     }
-    const receipt: TurnReceipt = { instanceNo, inboxIds, local };
+    const receipt: TurnReceipt = { instanceNo, inboxIds };
     return { instanceId, state, historyLength, newEvents, receipt };
   }
 
-  /** Brings the indexes in step with what a write did on the thread. */
-  #follow(effects: Effects, seq: number): void {
+  /** Brings the indexes in step with what a durable write did on the thread. */
+  #follow(effects: Effects | undefined, seq: number): void {
+    if (!effects) return;
     const now = Date.now();
     for (const id of effects.deleted) {
       this.#inbox.clear(id);
@@ -366,7 +323,7 @@ export class SqliteStore implements Store {
   }
 
   #activityRows(tasks: readonly ActivityTask[]): ActivityRowWrite[] {
-    // Named here, so a turn's activities can run before the thread has written them.
+    // Named here, so the lease of an activity this process scheduled needs no read.
     return tasks.map((task) => ({ rowId: this.#thread.rowIds.activity(), task }));
   }
 

@@ -1,7 +1,8 @@
 /**
  * The main thread's end of the writer thread (writer-thread.ts): takes a thread (a spare one, or a new one), sends
  * commands in batches (one message per turn of the event loop), and settles each command's promise: a read once
- * applied, a write once durable, a typed error at once. The thread keeps the process alive only while something
+ * applied, a write once durable, a typed error at once. A write's effects reach the store (and so its indexes of
+ * ready work) only once the write is durable: nothing a write adds can be leased before its COMMIT. The thread keeps the process alive only while something
  * is waiting on it; after the store closes it is kept as a spare.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
@@ -30,7 +31,8 @@ interface Sent {
   durable: boolean;
   /** An unexpected error stops the store (the main thread has run ahead of this write). */
   fatal: boolean;
-  onApplied?: (effects: Effects, seq: number) => void;
+  onDurable?: (effects: Effects | undefined, seq: number) => void;
+  effects?: Effects;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
   value?: unknown;
@@ -100,12 +102,12 @@ export class ThreadClient {
   }
 
   /**
-   * Queues a command; `onApplied` sees a write's effects before its promise settles. With `fatal`, an error other
-   * than a typed one stops the store.
+   * Queues a command; `onDurable` sees a write's effects once it is durable, just before its promise settles. With
+   * `fatal`, an error other than a typed one stops the store.
    */
   send<K extends Op>(
     command: CommandOf<K>,
-    onApplied?: (effects: Effects, seq: number) => void,
+    onDurable?: (effects: Effects | undefined, seq: number) => void,
     fatal = false,
   ): Promise<Values[K]> {
     if (this.#failure) return Promise.reject(this.#failure);
@@ -116,7 +118,7 @@ export class ThreadClient {
         seq: ++this.#seq,
         durable: !READS.has(command.op),
         fatal,
-        onApplied,
+        onDurable,
         resolve: resolve as (v: unknown) => void,
         reject,
       });
@@ -189,6 +191,7 @@ export class ThreadClient {
         this.#durableUpTo = reply.upTo;
         while (this.#awaitingCommit.length > 0 && this.#awaitingCommit[0]!.seq <= reply.upTo) {
           const sent = this.#awaitingCommit.shift()!;
+          sent.onDurable?.(sent.effects, sent.seq);
           sent.resolve(sent.value);
         }
         while (this.#barriers.length > 0 && this.#barriers[0]!.seq <= reply.upTo)
@@ -219,12 +222,12 @@ export class ThreadClient {
       }
       return;
     }
-    if (outcome.effects) sent.onApplied?.(outcome.effects, sent.seq);
     if (!sent.durable) {
       sent.resolve(outcome.value);
       return;
     }
     sent.value = outcome.value;
+    sent.effects = outcome.effects;
     this.#awaitingCommit.push(sent);
   }
 

@@ -100,7 +100,6 @@ function serve(
   const post = (reply: Reply) => port.postMessage(reply);
   const commits = new GroupCommit(db, {
     maxWrites: maxWritesPerCommit,
-    beforeCommit: () => writer.insertHeldBack(),
     onCommit: () => post({ kind: "durable", upTo: processed, stats: { ...commits.stats } }),
     onFailure: (error) => post({ kind: "failed", message: (error as Error).message }),
   });
@@ -111,11 +110,9 @@ function serve(
   };
 
   const run = (command: Command): Outcome => {
-    // Every other command sees the activities table as it is, so turns' held-back rows go in first.
-    if (command.op !== "turn" && writer.holdsBack) write(() => writer.insertHeldBack(), false);
     switch (command.op) {
       case "create":
-        return write(() => writer.create(command.request, command.activities, command.named));
+        return write(() => writer.create(command.request, command.activities));
       case "event":
         return write(() => writer.event(command.instanceId, command.event, command.now, command.dedupKey));
       case "turn":
@@ -127,8 +124,10 @@ function serve(
         return write(() => sql.countDispatch.run(command.rowId));
       case "purge":
         return write(() => writer.purge(command.instanceId, command.recursive));
-      case "persistLocal":
-        return write(() => writer.persistLocal(command.pending));
+      case "result":
+        return write(() =>
+          writer.result(command.rowId, command.instanceId, command.executionId, command.event),
+        );
       case "readInbox":
         return { value: sql.visibleInbox.all(command.instanceId, command.now) };
       case "getInstance":

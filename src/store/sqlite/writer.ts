@@ -6,7 +6,7 @@
 import type Database from "better-sqlite3";
 import { type ActivityTask, childStartFailed, isDeliverable, type OutboxMessage } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
-import type { InboxEvent } from "../../core/history.js";
+import type { InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import {
   type InstanceState,
@@ -16,7 +16,6 @@ import {
   startEvent,
 } from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
-import type { LocalResult } from "./local-results.js";
 import type { ActivityRowWrite, Effects, TurnWrite } from "./protocol.js";
 import type { RowIds } from "./row-ids.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
@@ -32,11 +31,6 @@ export class SqliteWriter {
   readonly #sql: Statements;
   readonly #ids: RowIds;
   #effects: Effects = noEffects();
-  /**
-   * Activity rows turns scheduled in the open transaction, not yet inserted: most are consumed by their instance's
-   * next turn before the batch commits, and then neither the insert nor the delete is needed.
-   */
-  readonly #heldBack = new Map<number, ActivityParams>();
 
   constructor(db: Database.Database, sql: Statements, ids: RowIds) {
     this.#db = db;
@@ -51,17 +45,9 @@ export class SqliteWriter {
     return this.#effects;
   }
 
-  create(
-    request: StartRequest,
-    activities: readonly ActivityRowWrite[],
-    named?: { instanceNo: number; inboxId: number },
-  ): void {
+  create(request: StartRequest, activities: readonly ActivityRowWrite[]): void {
     const existing = this.#status(request.instanceId);
     const conflict = startConflict(existing?.status, request);
-    if (conflict && named) {
-      // The engine's side already runs this instance: only a stop of the store is safe now.
-      throw new Error(`the new instance id '${request.instanceId}' is in use`);
-    }
     if (conflict) throw conflict;
     if (existing) this.delete(request.instanceId);
     const state = pendingInstance(request);
@@ -69,9 +55,9 @@ export class SqliteWriter {
       this.#resume(state, request.resume, activities, request.now);
       return;
     }
-    this.#insertInstance(state, 0, named?.instanceNo);
+    this.#insertInstance(state, 0);
     const { event, visibleAt } = startEvent(request);
-    this.enqueue(request.instanceId, request.executionId, visibleAt, event, named?.inboxId);
+    this.enqueue(request.instanceId, request.executionId, visibleAt, event);
   }
 
   event(instanceId: string, event: InboxEvent, now: number, dedupKey: string | undefined): void {
@@ -84,31 +70,20 @@ export class SqliteWriter {
     this.enqueue(instanceId, null, waitsForStart ? row.scheduled_start_at! : now, event);
   }
 
-  /**
-   * A turn's writes. Its new activity rows are held back until the batch commits (or another kind of write needs
-   * the table as it is): `insertHeldBack` writes them.
-   */
+  /** A turn's writes. */
   turn(t: TurnWrite): void {
     const { instanceNo, instanceId: id, now } = t;
     if (t.reset) this.#sql.deleteHistory.run(id);
     if (t.events !== null) this.#sql.insertHistory.run(instanceNo, t.seq, t.events);
     for (const inboxId of t.inboxIds) this.#sql.deleteInboxRow.run(inboxId);
-    for (const rowId of t.consumedActivities) {
-      if (!this.#heldBack.delete(rowId)) this.#sql.deleteActivity.run(rowId);
-    }
     if ("instance_id" in t.row) this.#sql.updateInstance.run(t.row);
     else this.#sql.touchInstance.run(t.row.updatedAt, t.row.customStatus, t.row.historyLength, instanceNo);
     if (t.terminal) {
       this.#sql.deleteInbox.run(id);
-      for (const [rowId, params] of this.#heldBack) {
-        if (params[1] !== instanceNo) continue;
-        this.#heldBack.delete(rowId);
-        this.#effects.droppedActivities.push(rowId);
-      }
       this.#dropActivities(id);
     }
     for (const { rowId, task } of t.activities) {
-      this.#heldBack.set(rowId, activityParams(rowId, instanceNo, task, now));
+      this.#sql.insertActivity.run(...activityParams(rowId, instanceNo, task, now));
     }
     this.#schedule(t.childStarts, t.messages, now);
     if (t.terminateChildren) {
@@ -126,30 +101,20 @@ export class SqliteWriter {
     }
   }
 
-  get holdsBack(): boolean {
-    return this.#heldBack.size > 0;
-  }
-
-  /** Inserts the activity rows turns held back. */
-  insertHeldBack(): void {
-    for (const params of this.#heldBack.values()) this.#sql.insertActivity.run(...params);
-    this.#heldBack.clear();
-  }
-
   /** Consumes stale inbox rows and results of ended executions. */
   drop(inboxIds: readonly number[], activityIds: readonly number[]): void {
     for (const id of inboxIds) this.#sql.deleteInboxRow.run(id);
     for (const id of activityIds) this.#sql.deleteActivity.run(id);
   }
 
-  /** Writes results no turn consumed into the inbox, where they survive a restart. */
-  persistLocal(pending: ReadonlyArray<[string, LocalResult[]]>): void {
-    for (const [instanceId, results] of pending) {
-      for (const r of results) {
-        if (this.#sql.deleteActivity.run(r.rowId).changes === 0) continue;
-        this.enqueue(instanceId, r.executionId, r.event.timestamp, r.event);
-      }
-    }
+  /**
+   * An activity's result goes to its instance's inbox and retires the activity's row, in one write: a crash before
+   * its commit leaves the row, so the activity runs again. A row already retired (a duplicate completion, or the
+   * instance ended) makes the result moot.
+   */
+  result(rowId: number, instanceId: string, executionId: string, event: TaskCompleted | TaskFailed): void {
+    if (this.#sql.deleteActivity.run(rowId).changes === 0) return;
+    this.enqueue(instanceId, executionId, event.timestamp, event);
   }
 
   purge(instanceId: string, recursive: boolean): number {
@@ -225,7 +190,6 @@ export class SqliteWriter {
     state.input = started?.type === "ExecutionStarted" ? started.input : state.input;
     const instanceNo = this.#insertInstance(state, resume.history.length);
     this.#sql.insertHistory.run(instanceNo, 0, JSON.stringify(resume.history));
-    // Inserted at once, not held back: a create runs in a savepoint, which could undo the row but not the holding.
     for (const { rowId, task } of activities) {
       this.#sql.insertActivity.run(...activityParams(rowId, instanceNo, task, now));
     }
