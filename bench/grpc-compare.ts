@@ -11,6 +11,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type GrpcBenchOptions, runGrpcBench } from "./grpc.js";
+import { GRPC_LATEST } from "./grpc-report.js";
 import { median, round } from "./peers/measure.js";
 import { DEFAULT_SIZES } from "./peers/types.js";
 
@@ -96,8 +97,14 @@ const report = {
   samples,
 };
 console.log(JSON.stringify({ medians, ratios }, null, 2));
-const out =
-  values.out ??
-  join(import.meta.dirname, "results", `grpc-${report.date.slice(0, 16).replace(":", "")}.json`);
-writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
-console.error(`wrote ${out}`);
+// Without --out: a dated file, and grpc-latest.json, which docs/benchmarks.md's gRPC section is rendered from.
+const outs = values.out
+  ? [values.out]
+  : [
+      join(import.meta.dirname, "results", `grpc-${report.date.slice(0, 16).replace(":", "")}.json`),
+      GRPC_LATEST,
+    ];
+for (const out of outs) {
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.error(`wrote ${out}`);
+}

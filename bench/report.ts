@@ -1,4 +1,5 @@
 /** Renders benchmark results: a console table and docs/benchmarks.md, with Weft/peer ratios from the same run. */
+import { renderGrpcSection } from "./grpc-report.js";
 import type { Metrics } from "./peers/harness.js";
 import type { PeerResult, WorkloadId } from "./peers/types.js";
 
@@ -200,7 +201,7 @@ ${targets(report).join("\n")}
 - Weft under W2: ${w2 ? `${fmt(w2.commits)} commits, ${fmt(w2.stepsPerCommit)} steps per commit` : "not measured in this run"}.
   Concurrent instances share commits (group commit), and an activity's result is made durable together with the
   next turn of its workflow, so a step costs far less than one fsync.
-${ANALYSIS}
+${renderGrpcSection()}${ANALYSIS}
 ${errors.length ? `\n## Workloads that did not run\n\n${errors.map((e) => `- ${e.system} ${e.workload}: ${e.error}`).join("\n")}\n` : ""}`;
 }
 
