@@ -223,17 +223,9 @@ it is saved as bench/results/w1-w2-2026-12-04T2133.json.
   with their A/B figures in the closing note of that stop; ratios against Restate across all runs with peers,
   oldest first: 3.8x, 3.8x, 4.5x, 5.0x, 6.9x, 8.0x, 9.3x, 14.5x, 4.4x, 8.4x, 8.6x, 9.2x, 10.4x, 9.996x, 6.6x (old
   code), 11.6x, 7.2x (cold JIT), 10.3x, then this file's 10.9x, 8.5x and 10.5x.
-- **gRPC W2 >= 2x Restate.** Not met: 121 workflows/s, 0.36x Restate, the same ratio as in earlier runs. The gRPC
-  rows of W2 give the CPU each process spends per work item (a turn or an activity): the app process running
-  @dapr/dapr's worker 0.31 ms here (0.22-0.75 ms across runs; it decodes each turn's full history with
-  google-protobuf and replays it), \`weft run\` 0.25 ms. A 10-step workflow is 21 items, so one Node process
-  running the SDK completes at most about 1 / (0.31 ms x 21), some 150 workflows/s, whatever the sidecar does,
-  against the 670-plus that 2x Restate needs here; the two processes share the two cores. It is not the SDK's
-  10-item concurrency cap: with @dapr/durabletask-js 1.0.0, which runs every item at once (\`node --import tsx
-  bench/grpc.ts --sdk durabletask-js\`), W2 measured 59 workflows/s against 57 for @dapr/dapr in back-to-back runs
-  of 500 workflows on an earlier machine. What would reach the target: workers in several processes on more cores
-  (the sidecar spreads items over every connected stream), or a worker that keeps its workflows in memory between
-  turns instead of replaying each turn's history.
+- **gRPC W2 >= 2x Restate.** Not met: 121 workflows/s, 0.36x Restate, in this file's run (earlier code, before
+  issue 16's strict store). The section "The gRPC path: the floor, Weft's share, the ratios" above measures why: the
+  SDK alone, against a sidecar that does nothing, stays below 2x Restate on this machine.
 - **W5, memory per waiting instance.** Met, but read the RSS figure with care: with 10,000 instances the growth
   is a few MB, the same size as the allocators' own swings, and in runs of the same code it came out anywhere from
   -0.9 to 3.9 KB per instance. The JS heap figure is the steady one (210-420 B per instance across runs): a waiting
