@@ -56,7 +56,8 @@ ${GRPC_NOTES}`;
 /** What the figures mean, from the run of 2026-12-05 (grpc-2026-12-05T0903.json) and the profiles taken beside it. */
 const GRPC_NOTES = `
 Read these figures with care: during the run of 2026-12-05 the 2-core machine ran other engineers' test suites and
-benchmarks (load average 14-22), so absolute figures are about 10 times below the evening run above, W1 latencies are
+benchmarks (load average 14-22), so absolute figures are about 10 times below a quiet machine's (121 workflows/s
+for @dapr/dapr on 2026-12-04, before issue 16), W1 latencies are
 mostly time spent waiting for a core, and single rounds differ by up to 2x. Per-round Weft/floor W2 ratios were
 0.92, 1.43, 0.80 (@dapr/dapr), 0.60, 0.99, 0.75 (@dapr/durabletask-js) and 0.69, 1.13, 0.79 (two worker processes).
 Every Weft figure here is on issue 16's strict store (merged into this code): nothing is dispatched before the
@@ -72,7 +73,7 @@ before the turn that sees it).
   the SDK's and gRPC's round trips (21 per workflow) on a starved machine, not Weft's: Weft's W1 p50 was at the
   floor's with @dapr/dapr (247 against 259 ms) and 1.2x it with @dapr/durabletask-js (209 against 177 ms).
 - **The floor: what the SDK costs.** The app's CPU per work item against the double is 0.83 ms (@dapr/dapr) and
-  0.56 ms (@dapr/durabletask-js) here (0.31 ms for @dapr/dapr on a quiet machine, evening run above). A profile of
+  0.56 ms (@dapr/durabletask-js) here (0.31 ms for @dapr/dapr on a quiet machine on 2026-12-04). A profile of
   the app process in W2 (bench/grpc.ts --cpu-prof): grpc-js' client side of the two calls per item (the stream
   read, and a unary Complete call with its own HTTP/2 stream, headers and trailers) about 35%, garbage collection
   18%, google-protobuf decoding the whole history each turn 10%, replaying it 8%, the SDK's logging and

@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: Weft's workloads in process on SQLite, through gRPC, and on PostgreSQL with one and three nodes
- * (and with `--peers` Restate's and DBOS's, same workloads, same run), a table with Weft/peer ratios,
- * bench/results/latest.json and docs/benchmarks.md. `--no-grpc` and `--no-postgres` leave those paths out;
- * `--save <file>` writes the results to that file instead, leaving latest.json and the docs as they are (for a
- * partial run, e.g. `--workloads W1,W2`).
+ * `npm run bench`: Weft's workloads in process on SQLite, over HTTP and through gRPC, and on PostgreSQL with one and
+ * three nodes (and with `--peers` Restate's and DBOS's, same workloads, same run), a table with Weft/peer ratios,
+ * bench/results/latest.json and docs/benchmarks.md. Systems alternate round by round: each round runs every system
+ * once (starting one system later than the round before), and each figure is the median over the rounds, so a
+ * noisy stretch of a shared machine does not fall on one system only. Every system checks every workflow's output.
+ * `--no-http`, `--no-grpc` and `--no-postgres` leave those paths out; `--save <file>` writes the results to that
+ * file instead, leaving latest.json and the docs as they are (for a partial run, e.g. `--workloads W1,W2`).
  */
 import { execSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -11,9 +13,16 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { weftGrpc } from "./grpc.js";
-import { runWorkloads } from "./peers/harness.js";
-import { isWorkloadId, type PeerResult, WORKLOADS, type WorkloadId } from "./peers/types.js";
+import { type Metrics, medians, type PeerSystem, type RunHooks, runWorkloads } from "./peers/harness.js";
+import {
+  isWorkloadId,
+  type PeerOptions,
+  type PeerResult,
+  WORKLOADS,
+  type WorkloadId,
+} from "./peers/types.js";
 import { renderMarkdown, renderTable } from "./report.js";
+import { weftHttp } from "./weft-http.js";
 import { commitFloor, weftInProcess } from "./weft-in-process.js";
 
 const { values } = parseArgs({
@@ -22,6 +31,7 @@ const { values } = parseArgs({
     workloads: { type: "string", default: WORKLOADS.join(",") },
     runs: { type: "string", default: "3" },
     quick: { type: "boolean", default: false },
+    "no-http": { type: "boolean", default: false },
     "no-grpc": { type: "boolean", default: false },
     "no-postgres": { type: "boolean", default: false },
     save: { type: "string" },
@@ -35,25 +45,45 @@ const sizes = values.quick
 const progress = (r: PeerResult) =>
   console.error(`${r.system} ${r.workload}: ${JSON.stringify(r.metrics)}${r.error ? ` (${r.error})` : ""}`);
 
-const results: PeerResult[] = [];
-results.push(...(await runWorkloads(weftInProcess, { workloads, runs, sizes, onResult: progress })));
-if (!values["no-grpc"]) {
-  const grpcWorkloads = workloads.filter((w) => w in weftGrpc.workloads);
-  results.push(
-    ...(await runWorkloads(weftGrpc, { workloads: grpcWorkloads, runs, sizes, onResult: progress })),
-  );
-}
+type Run = (options: PeerOptions & RunHooks) => Promise<PeerResult[]>;
+/** A system of the run: what it runs of the requested workloads. */
+const local =
+  (system: PeerSystem, only?: readonly WorkloadId[]): Run =>
+  (options) =>
+    runWorkloads(system, {
+      ...options,
+      workloads: options.workloads.filter((w) => !only || only.includes(w)),
+    });
+const systems: Run[] = [local(weftInProcess)];
+if (!values["no-http"]) systems.push(local(weftHttp, ["W1", "W2"]));
+if (!values["no-grpc"]) systems.push(local(weftGrpc, ["W1", "W2"]));
 if (!values["no-postgres"]) {
   const { runWeftPostgres } = await import("./weft-postgres.js");
-  for (const nodes of [1, 3])
-    results.push(...(await runWeftPostgres(nodes, { workloads, runs, sizes, onResult: progress })));
+  for (const nodes of [1, 3]) systems.push((options) => runWeftPostgres(nodes, options));
 }
 if (values.peers) {
   const { runRestate } = await import("./peers/restate.js");
   const { runDbos } = await import("./peers/dbos.js");
-  results.push(...(await runRestate({ workloads, runs, sizes, onResult: progress })));
-  results.push(...(await runDbos({ workloads, runs, sizes, onResult: progress })));
+  systems.push(runRestate, runDbos);
 }
+
+/** Each system's results per workload, one per round. */
+const rounds = new Map<string, PeerResult[]>();
+for (let round = 0; round < runs; round++) {
+  console.error(`[bench] round ${round + 1} of ${runs}`);
+  for (let i = 0; i < systems.length; i++) {
+    const run = systems[(i + round) % systems.length]!;
+    for (const result of await run({ workloads, runs: 1, sizes, firstRun: round, onResult: progress })) {
+      const key = `${result.system} ${result.workload}`;
+      rounds.set(key, [...(rounds.get(key) ?? []), result]);
+    }
+  }
+}
+const results: PeerResult[] = [...rounds.values()].map((all) => {
+  const measured = all.filter((r) => r.error === undefined).map((r) => r.metrics as Metrics);
+  const error = all.find((r) => r.error !== undefined)?.error;
+  return { ...all[0]!, metrics: medians(measured), ...(error === undefined ? {} : { error }) };
+});
 const floor = commitFloor();
 
 const machine = {

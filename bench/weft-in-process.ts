@@ -55,13 +55,21 @@ function open(options: Partial<WorkflowRuntimeOptions> = {}): Promise<BenchEnv> 
   );
 }
 
+/** Waits for a 10-step workflow's end; fails unless it completed with the output its steps add up to. */
+async function completed(env: BenchEnv, id: string): Promise<void> {
+  const state = await env.runtime.service.waitForCompletion(id, 600_000);
+  if (state?.status !== "COMPLETED" || state.output !== String(STEPS_PER_WORKFLOW)) {
+    throw new Error(`workflow ${id} ended ${state?.status} with ${state?.output}`);
+  }
+}
+
 /** W1: the 10-step workflow, one at a time. */
 export async function sequentialLatency(env: BenchEnv, sizes: WorkloadSizes): Promise<Metrics> {
   const latencies: number[] = [];
   for (let i = 0; i < sizes.w1Warmup + sizes.w1Runs; i++) {
     const t0 = nowMs();
     const id = await env.client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
-    await env.runtime.service.waitForCompletion(id);
+    await completed(env, id);
     if (i >= sizes.w1Warmup) latencies.push(nowMs() - t0);
   }
   return {
@@ -87,8 +95,7 @@ export async function sequentialThroughput(
   const before = env.store.commitStats;
   const t0 = nowMs();
   await runPool(sizes.w2Workflows, sizes.w2Concurrency, async (index) => {
-    const id = await start(index);
-    await env.runtime.service.waitForCompletion(id, 600_000);
+    await completed(env, await start(index));
   });
   const seconds = (nowMs() - t0) / 1000;
   const commits = env.store.commitStats.commits - before.commits;

@@ -21,6 +21,8 @@ export interface PeerSystem {
 export interface RunHooks {
   /** Called with each workload's result as soon as its repetitions are done. */
   onResult?: (result: PeerResult) => void;
+  /** The number of the first repetition (`npm run bench` runs one per round, each round naming its own ids). */
+  firstRun?: number;
 }
 
 /**
@@ -39,8 +41,9 @@ export async function runWorkloads(peer: PeerSystem, options: PeerOptions & RunH
     } else {
       const samples: Metrics[] = [];
       let error: string | undefined;
-      for (let run = 0; run < options.runs && error === undefined; run++) {
-        console.error(`[${peer.system}] ${workload} run ${run + 1}/${options.runs}`);
+      const first = options.firstRun ?? 0;
+      for (let run = first; run < first + options.runs && error === undefined; run++) {
+        console.error(`[${peer.system}] ${workload} run ${run + 1}`);
         try {
           samples.push(await runner(sizes, run));
         } catch (e) {
@@ -56,7 +59,8 @@ export async function runWorkloads(peer: PeerSystem, options: PeerOptions & RunH
   return results;
 }
 
-function medians(samples: readonly Metrics[]): Metrics {
+/** Per-metric medians of the samples, with `runs`: how many there were. */
+export function medians(samples: readonly Metrics[]): Metrics {
   const first = samples[0];
   if (!first) return {};
   const out: Metrics = {};

@@ -44,11 +44,6 @@ export interface StartRequest {
   idReuse?: "terminal" | "never";
   /** Start in the middle of a history (a rerun) instead of at ExecutionStarted. */
   resume?: ResumePoint;
-  /**
-   * Weft drew the id at random for this start (a v4 UUID): no instance has it, so a store may run the instance
-   * before its conflict check has answered.
-   */
-  newId?: boolean;
   now: number;
 }
 

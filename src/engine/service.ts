@@ -35,8 +35,6 @@ export class WorkflowService {
   readonly #store: Store;
   readonly #clock: () => number;
   readonly #newId: () => string;
-  /** Ids come from randomUUID (not a caller's generator, which may repeat). */
-  readonly #randomIds: boolean;
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #unwatch: () => void;
 
@@ -44,7 +42,6 @@ export class WorkflowService {
     this.#store = store;
     this.#clock = options.clock ?? Date.now;
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
-    this.#randomIds = options.newId === undefined;
     this.#unwatch = store.watch((event) => {
       if (event.kind === "instance-changed" && this.#waiters.has(event.instanceId))
         this.#recheck(event.instanceId, event.status);
@@ -68,7 +65,6 @@ export class WorkflowService {
       scheduledStartAt: options.startAt !== undefined && options.startAt > now ? options.startAt : undefined,
       metadata: options.metadata,
       idReuse: options.idReuse,
-      newId: (!options.instanceId && this.#randomIds) || undefined,
       now,
     });
     return instanceId;

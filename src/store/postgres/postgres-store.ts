@@ -185,8 +185,8 @@ export class PostgresStore implements Store {
 
   /**
    * Starts eagerly (see `eagerStarts`) if an engine runs turns here and keeps up with them: fewer than a claim
-   * batch of claimed or eagerly started turns wait here for it (it takes this node's local turns first, so these
-   * pile up when it falls behind). Other starts are left to every node.
+   * batch of claimed or eagerly started turns wait here for it. The first turn is handed out only after the start's
+   * COMMIT, like any work. Other starts are left to every node.
    */
   createInstance(request: StartRequest): Promise<void> {
     const eager = this.#eagerStarts && this.#runsTurns && this.#turns.size < this.#batchSize;

@@ -110,10 +110,10 @@ describe("nothing a write adds is leased before the write is durable", () => {
     return { path, store: new SqliteStore({ path }) };
   };
 
-  test("a start (even with an id Weft drew) is leased only once acknowledged, and then survives a reopen", async () => {
+  test("a start is leased only once acknowledged, and then survives a reopen", async () => {
     const { path, store } = fileStore();
     const instanceId = randomUUID();
-    const request = { instanceId, name: "w", executionId: "e1", input: "7", newId: true, now: Date.now() };
+    const request = { instanceId, name: "w", executionId: "e1", input: "7", now: Date.now() };
     const acknowledged = store.createInstance(request);
     expect(await store.nextWorkflowWorkItem(Date.now())).toBeUndefined();
     await acknowledged;
