@@ -1,24 +1,51 @@
 /**
- * The gRPC path: a `weft run` process serving the Durable Task protocol, and an app using @dapr/dapr 3.18's
- * WorkflowRuntime (worker) and DaprWorkflowClient in this process, as a Dapr app talks to its sidecar.
- * Workloads W1 (10-step latency, one at a time) and W2 (1,000 x 10-step workflows at 50 concurrent).
+ * The gRPC path: a sidecar process serving the Durable Task protocol, and an app using one of Dapr's JS SDKs
+ * (@dapr/dapr 3.18's WorkflowRuntime and DaprWorkflowClient, or @dapr/durabletask-js 1.0.0's worker and client), as
+ * a Dapr app talks to its sidecar. The sidecar is `weft run`, or the in-memory double of bench/sidecar-double.ts
+ * that answers every work item at once: the floor, what the SDK alone costs. Workloads W1 (10-step latency, one at
+ * a time) and W2 (1,000 x 10-step workflows at 50 concurrent). With `--workers N` the workers run in N processes of
+ * their own and this process only runs the client.
  *
  *   node --import tsx bench/grpc.ts [--runs 200] [--workflows 1000] [--concurrency 50] [--sdk durabletask-js]
+ *     [--sidecar weft|double] [--workers N]
  */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { setTimeout as sleep } from "node:timers/promises";
 import { parseArgs } from "node:util";
-import { DaprWorkflowClient, LogLevel, type WorkflowContext, WorkflowRuntime } from "@dapr/dapr";
-import { type OrchestrationContext, TaskHubGrpcClient, TaskHubGrpcWorker } from "@dapr/durabletask-js";
 import { WEFT_VERSION } from "../src/version.js";
 import { startWeft } from "../test/conformance/harness/weft-process.js";
+import { startProfile, stopProfile } from "./cpu-profile.js";
+import {
+  type GrpcSdk,
+  type SdkClient,
+  type Stoppable,
+  silenceSdkChatter,
+  startClient,
+  startWorker,
+} from "./grpc-apps.js";
 import type { PeerSystem } from "./peers/harness.js";
 import { cpuMsOf, nowMs, percentile, round, runPool } from "./peers/measure.js";
 import { DEFAULT_SIZES, STEPS_PER_WORKFLOW } from "./peers/types.js";
+
+export type { GrpcSdk } from "./grpc-apps.js";
 
 export interface GrpcBenchSizes {
   w1Warmup: number;
   w1Runs: number;
   w2Workflows: number;
   w2Concurrency: number;
+}
+
+export interface GrpcBenchOptions {
+  sdk?: GrpcSdk;
+  /** `weft run`, or the in-memory double (the floor). */
+  sidecar?: "weft" | "double";
+  /** 0: the worker runs in this process, beside the client. N > 0: in N worker processes. */
+  workers?: number;
+  /** Writes CPU profiles of W2 into this folder: the sidecar's, the worker processes', and this process's. */
+  profileDir?: string;
 }
 
 export interface GrpcBenchResult {
@@ -29,99 +56,114 @@ export interface GrpcBenchResult {
     seconds: number;
     workflows: number;
     concurrency: number;
-    /** CPU per work item (a turn or an activity) of the app process (SDK worker and client) and of `weft run`. */
+    /** CPU per work item (a turn or an activity) of the app's processes (SDK workers and client) and of the sidecar. */
     appCpuMsPerItem: number;
     weftCpuMsPerItem: number;
   };
 }
 
-const step = (_: unknown, n: number) => n + 1;
+const ROOT = resolve(import.meta.dirname, "..");
 
-// Starts at 1: the SDK drops falsy activity inputs.
-async function* sequential(ctx: WorkflowContext, steps: number): AsyncGenerator<unknown, number, number> {
-  let n = 1;
-  for (let i = 0; i < steps; i++) n = yield ctx.callActivity(step, n);
-  return n;
-}
-
-/**
- * The SDK logs every work item at info level to the console whatever logger it is given; that would measure the
- * terminal. Its errors still show.
- */
-function silenceSdkChatter(): () => void {
-  const saved = { log: console.log, info: console.info, warn: console.warn, debug: console.debug };
-  const quiet = () => {};
-  Object.assign(console, { log: quiet, info: quiet, warn: quiet, debug: quiet });
-  return () => Object.assign(console, saved);
-}
-
-/** A worker and a client of one SDK, connected to `address`; `runOne` runs one 10-step workflow to its end. */
-interface SdkApp {
-  runOne(): Promise<void>;
+interface SidecarProcess {
+  address: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
-/** Fails unless the workflow completed (status 1) with the output its steps add up to (it counts from 1). */
-function checkEnd(id: string, status: number | undefined, output: string | undefined): void {
-  if (status !== 1 || output !== String(1 + STEPS_PER_WORKFLOW)) {
-    throw new Error(`workflow ${id} ended ${status} with ${output}`);
+/** Spawns `node --import tsx <script> ...args` and resolves once it prints a line containing `ready`. */
+async function spawnReady(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; line: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exited = new Promise<void>((done) => child.once("exit", () => done()));
+  const line = await new Promise<string>((done, fail) => {
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      if (l.includes("ready")) done(l);
+    });
+    void exited.then(() => fail(new Error(`${args.join(" ")} exited before it was ready`)));
+  });
+  return {
+    child,
+    line,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+/** The environment that makes a child process profile itself between two SIGUSR2 (bench/cpu-profile.ts). */
+function profiledEnv(dir: string | undefined): Record<string, string> | undefined {
+  if (!dir) return undefined;
+  return {
+    NODE_OPTIONS: `--import tsx --import ${resolve(ROOT, "bench/cpu-profile.ts")}`,
+    WEFT_CPU_PROF_DIR: resolve(dir),
+  };
+}
+
+async function startSidecar(options: GrpcBenchOptions): Promise<SidecarProcess> {
+  const env = profiledEnv(options.profileDir);
+  if (options.sidecar === "double") {
+    const { child, line, stop } = await spawnReady(["bench/sidecar-double.ts"], env);
+    const { grpcPort } = JSON.parse(line) as { grpcPort: number };
+    return { address: `127.0.0.1:${grpcPort}`, pid: child.pid!, stop };
   }
+  return startWeft({ env });
 }
 
-export type GrpcSdk = "dapr" | "durabletask-js";
+interface App {
+  client: SdkClient;
+  /** The worker processes' ids (none when the worker runs in this process). */
+  pids: number[];
+  stop(): Promise<void>;
+}
 
-async function daprApp(address: string): Promise<SdkApp> {
-  const [daprHost, daprPort] = address.split(":") as [string, string];
-  const options = { daprHost, daprPort, logger: { level: LogLevel.Error } };
-  const worker = new WorkflowRuntime(options).registerWorkflow(sequential).registerActivity(step);
-  await worker.start();
-  const client = new DaprWorkflowClient(options);
+async function startApp(sdk: GrpcSdk, address: string, workers: number, profileDir?: string): Promise<App> {
+  const stoppers: Stoppable[] = [];
+  const pids: number[] = [];
+  if (workers === 0) stoppers.push(await startWorker(sdk, address));
+  for (let i = 0; i < workers; i++) {
+    const worker = await spawnReady(["bench/grpc-worker.ts", sdk, address], profiledEnv(profileDir));
+    pids.push(worker.child.pid!);
+    stoppers.push(worker);
+  }
+  const client = startClient(sdk, address);
   return {
-    async runOne() {
-      const id = await client.scheduleNewWorkflow(sequential, STEPS_PER_WORKFLOW);
-      const state = await client.waitForWorkflowCompletion(id, true, 120);
-      checkEnd(id, state?.runtimeStatus, state?.serializedOutput);
-    },
+    client,
+    pids,
     async stop() {
       await client.stop();
-      await worker.stop();
+      await Promise.all(stoppers.map((s) => s.stop()));
     },
   };
 }
 
-async function* sequentialDt(
-  ctx: OrchestrationContext,
-  steps: number,
-): AsyncGenerator<unknown, number, number> {
-  let n = 1;
-  for (let i = 0; i < steps; i++) n = yield ctx.callActivity(step, n);
-  return n;
+async function appCpuMs(pids: readonly number[]): Promise<number> {
+  const own = process.cpuUsage();
+  let total = (own.user + own.system) / 1000;
+  for (const pid of pids) total += await cpuMsOf(pid);
+  return total;
 }
 
-async function durabletaskApp(address: string): Promise<SdkApp> {
-  const worker = new TaskHubGrpcWorker(address);
-  worker.addOrchestrator(sequentialDt);
-  worker.addActivity(step);
-  await worker.start();
-  const client = new TaskHubGrpcClient(address);
-  return {
-    async runOne() {
-      const id = await client.scheduleNewOrchestration(sequentialDt, STEPS_PER_WORKFLOW);
-      const state = await client.waitForOrchestrationCompletion(id, true, 120);
-      checkEnd(id, state?.runtimeStatus, state?.serializedOutput);
-    },
-    async stop() {
-      await client.stop();
-      await worker.stop();
-    },
-  };
-}
-
-export async function runGrpcBench(sizes: GrpcBenchSizes, sdk: GrpcSdk = "dapr"): Promise<GrpcBenchResult> {
+export async function runGrpcBench(
+  sizes: GrpcBenchSizes,
+  options: GrpcBenchOptions = {},
+): Promise<GrpcBenchResult> {
+  const sdk = options.sdk ?? "dapr";
   const restoreConsole = silenceSdkChatter();
-  const weft = await startWeft();
-  const app = await (sdk === "dapr" ? daprApp : durabletaskApp)(weft.address);
-  const runOne = () => app.runOne();
+  const sidecar = await startSidecar(options);
+  const app = await startApp(sdk, sidecar.address, options.workers ?? 0, options.profileDir);
+  const profiled = [sidecar.pid, ...app.pids];
+  const toggleProfiles = () => {
+    for (const pid of profiled) process.kill(pid, "SIGUSR2");
+  };
+  const runOne = () => app.client.runOne();
   try {
     const latencies: number[] = [];
     for (let i = 0; i < sizes.w1Warmup + sizes.w1Runs; i++) {
@@ -129,16 +171,25 @@ export async function runGrpcBench(sizes: GrpcBenchSizes, sdk: GrpcSdk = "dapr")
       await runOne();
       if (i >= sizes.w1Warmup) latencies.push(nowMs() - t0);
     }
+    const profileDir = options.profileDir;
+    if (profileDir) {
+      toggleProfiles();
+      startProfile();
+    }
     const t0 = nowMs();
-    const appCpu = process.cpuUsage();
-    const weftCpu = await cpuMsOf(weft.pid);
+    const appCpu = await appCpuMs(app.pids);
+    const sidecarCpu = await cpuMsOf(sidecar.pid);
     await runPool(sizes.w2Workflows, sizes.w2Concurrency, runOne);
     const seconds = (nowMs() - t0) / 1000;
-    const appUsed = process.cpuUsage(appCpu);
+    if (profileDir) {
+      toggleProfiles();
+      stopProfile(resolve(profileDir, `${process.pid}.cpuprofile`));
+      await sleep(1000); // the other processes write theirs
+    }
     // Each workflow is 11 turns (start, one per result) and 10 activities.
     const items = Math.max(1, sizes.w2Workflows * (2 * STEPS_PER_WORKFLOW + 1));
-    const appCpuMsPerItem = (appUsed.user + appUsed.system) / 1000 / items;
-    const weftCpuMsPerItem = ((await cpuMsOf(weft.pid)) - weftCpu) / items;
+    const appCpuMsPerItem = ((await appCpuMs(app.pids)) - appCpu) / items;
+    const weftCpuMsPerItem = ((await cpuMsOf(sidecar.pid)) - sidecarCpu) / items;
     return {
       w1: {
         p50Ms: round(percentile(latencies, 50)),
@@ -158,23 +209,23 @@ export async function runGrpcBench(sizes: GrpcBenchSizes, sdk: GrpcSdk = "dapr")
     };
   } finally {
     await app.stop();
-    await weft.stop();
+    await sidecar.stop();
     restoreConsole();
   }
 }
 
 /**
- * The gRPC path as systems of `npm run bench`: W1 and W2, each on a fresh `weft run`, with @dapr/dapr 3.18's worker
- * (at most 10 work items at once, each holding its slot until its Complete call returns) and with
- * @dapr/durabletask-js 1.0.0's (every item at once).
+ * The gRPC path as systems of `npm run bench`: W1 and W2, each on a fresh sidecar, with @dapr/dapr 3.18's worker
+ * (at most 10 work items at once, each holding its slot until its Complete call returns) or @dapr/durabletask-js
+ * 1.0.0's (every item at once).
  */
-function grpcSystem(sdk: GrpcSdk): PeerSystem {
+export function grpcSystem(system: string, options: GrpcBenchOptions): PeerSystem {
   return {
-    system: sdk === "dapr" ? "weft-grpc" : "weft-grpc-dtjs",
+    system,
     version: WEFT_VERSION,
     workloads: {
-      W1: async (sizes) => (await runGrpcBench({ ...sizes, w2Workflows: 0 }, sdk)).w1,
-      W2: async (sizes) => (await runGrpcBench({ ...sizes, w1Warmup: 0, w1Runs: 0 }, sdk)).w2,
+      W1: async (sizes) => (await runGrpcBench({ ...sizes, w2Workflows: 0 }, options)).w1,
+      W2: async (sizes) => (await runGrpcBench({ ...sizes, w1Warmup: 0, w1Runs: 0 }, options)).w2,
     },
     unsupported: Object.fromEntries(
       (["W3", "W4", "W5", "W6"] as const).map((w) => [
@@ -185,26 +236,36 @@ function grpcSystem(sdk: GrpcSdk): PeerSystem {
   };
 }
 
-export const weftGrpc = grpcSystem("dapr");
-export const weftGrpcDurabletask = grpcSystem("durabletask-js");
+export const weftGrpc = grpcSystem("weft-grpc", { sdk: "dapr" });
+export const weftGrpcDurabletask = grpcSystem("weft-grpc-dtjs", { sdk: "durabletask-js" });
 
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
   const { values } = parseArgs({
     options: {
       runs: { type: "string", default: String(DEFAULT_SIZES.w1Runs) },
+      warmup: { type: "string", default: String(DEFAULT_SIZES.w1Warmup) },
       workflows: { type: "string", default: String(DEFAULT_SIZES.w2Workflows) },
       concurrency: { type: "string", default: String(DEFAULT_SIZES.w2Concurrency) },
       sdk: { type: "string", default: "dapr" },
+      sidecar: { type: "string", default: "weft" },
+      workers: { type: "string", default: "0" },
+      /** Writes CPU profiles of W2 of every process into this folder. */
+      "cpu-prof": { type: "string" },
     },
   });
   const result = await runGrpcBench(
     {
-      w1Warmup: DEFAULT_SIZES.w1Warmup,
+      w1Warmup: Number(values.warmup),
       w1Runs: Number(values.runs),
       w2Workflows: Number(values.workflows),
       w2Concurrency: Number(values.concurrency),
     },
-    values.sdk === "durabletask-js" ? "durabletask-js" : "dapr",
+    {
+      sdk: values.sdk === "durabletask-js" ? "durabletask-js" : "dapr",
+      sidecar: values.sidecar === "double" ? "double" : "weft",
+      workers: Number(values.workers),
+      profileDir: values["cpu-prof"],
+    },
   );
   console.log(JSON.stringify(result, null, 2));
 }

@@ -193,7 +193,7 @@ export class Engine {
     const outcome = applyTurn(state, turnEvents, result, { now, newExecutionId: this.#newExecutionId });
     const historyLength = outcome.history === "reset" ? 0 : item.historyLength + outcome.newEvents.length;
     const finished = outcome.history === "reset" || isTerminalStatus(outcome.state.status);
-    executor?.turnApplied?.(item.instanceId, executionId, historyLength, finished);
+    executor?.turnApplied?.(item.instanceId, executionId, historyLength, finished, outcome.newEvents);
     try {
       await this.#store.completeWorkflowWorkItem(item, outcome);
     } catch (error) {

@@ -20,8 +20,17 @@ export interface WorkflowTurnRequest {
 
 export interface WorkflowExecutor {
   executeWorkflow(request: WorkflowTurnRequest): Promise<TurnResult>;
-  /** Called once the turn's outcome is applied: the history now has `historyLength` events. */
-  turnApplied?(instanceId: string, executionId: string, historyLength: number, finished: boolean): void;
+  /**
+   * Called once the turn's outcome is applied: the history now has `historyLength` events, the last of them
+   * `appended` (what the commit adds to the history).
+   */
+  turnApplied?(
+    instanceId: string,
+    executionId: string,
+    historyLength: number,
+    finished: boolean,
+    appended: readonly HistoryEvent[],
+  ): void;
   /** Called when a turn was not applied: any cached state for the instance is stale. */
   evict?(instanceId: string): void;
 }

@@ -13,7 +13,7 @@ const idOf = (item: WireWorkItem) =>
 
 function worker(streams: WorkStreams, peer: string) {
   const received: WireWorkItem[] = [];
-  const stream = streams.open(peer, (item) => received.push(item));
+  const stream = streams.open(peer, (item) => received.push(item as WireWorkItem));
   return { stream, received };
 }
 

@@ -5,7 +5,7 @@
  */
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
-import { checkInstanceId, quote } from "../../core/input-rules.js";
+import { quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
 import type { ListPosition } from "../../store/store.js";

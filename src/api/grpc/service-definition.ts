@@ -27,6 +27,25 @@ export function taskHubClientClass(): ServiceClientConstructor {
   return client;
 }
 
+/** The protocol's serializer of WorkItem messages (plain objects in, bytes out). */
+export function workItemSerializer(): (value: object) => Uint8Array {
+  const serialize = taskHubClientClass().service.GetWorkItems!.responseSerialize;
+  return (value) => serialize(value);
+}
+
+/** The server's definition; GetWorkItems also takes work items already encoded (encoded-work.ts) and sends them as they are. */
 export function taskHubService(): ServiceDefinition {
-  return taskHubClientClass().service;
+  const service = taskHubClientClass().service;
+  const getWorkItems = service.GetWorkItems!;
+  const serialize = getWorkItems.responseSerialize;
+  return {
+    ...service,
+    GetWorkItems: {
+      ...getWorkItems,
+      responseSerialize: (value: unknown) =>
+        value instanceof Uint8Array
+          ? Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+          : serialize(value),
+    },
+  };
 }

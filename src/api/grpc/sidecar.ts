@@ -17,7 +17,7 @@ import type { WorkflowService } from "../../engine/service.js";
 import { apiTokenInterceptor } from "./auth.js";
 import { clientHandlers } from "./client-handlers.js";
 import { remoteRouter } from "./remote-executors.js";
-import { taskHubService } from "./service-definition.js";
+import { taskHubService, workItemSerializer } from "./service-definition.js";
 import { tolerantService } from "./undecodable.js";
 import { WorkStreams } from "./work-streams.js";
 import { workerHandlers } from "./worker-handlers.js";
@@ -60,7 +60,7 @@ export class GrpcSidecar {
       // Work that waited for a worker can go now.
       onConnect: () => this.#runtime?.wake(),
     });
-    this.router = remoteRouter(this.#streams);
+    this.router = remoteRouter(this.#streams, workItemSerializer());
   }
 
   /** Whether a worker stream is connected: a workflow name not registered in-process may then still run. */
@@ -84,6 +84,8 @@ export class GrpcSidecar {
       // Finds workers whose connection died without a goodbye, so their unfinished items are dispatched again.
       "grpc.keepalive_time_ms": 30_000,
       "grpc.keepalive_timeout_ms": 10_000,
+      // Per-call bookkeeping for a debugging service Weft does not serve; it showed in profiles of busy workers.
+      "grpc.enable_channelz": 0,
       interceptors: apiToken ? [apiTokenInterceptor(apiToken)] : [],
     });
     server.addService(tolerantService(taskHubService()), {

@@ -7,6 +7,7 @@
  * items with the same key are never out at once, and a result is accepted only from the connection the item was
  * sent on (a worker that was cut off may still answer for an item that has since gone elsewhere).
  */
+import type { OutgoingWorkItem } from "./encoded-work.js";
 import type { WireActivityResponse, WireOrchestratorResponse, WireWorkItem } from "./wire.js";
 
 /** Why an item did not complete: the engine treats it as "try again later". */
@@ -19,13 +20,13 @@ export interface WorkStream {
 }
 
 interface StreamState extends WorkStream {
-  readonly send: (item: WireWorkItem) => void;
+  readonly send: (item: OutgoingWorkItem) => void;
   unfinished: number;
 }
 
 interface Pending {
   readonly key: string;
-  readonly item: WireWorkItem;
+  readonly item: OutgoingWorkItem;
   readonly resolve: (response: unknown) => void;
   readonly reject: (error: Error) => void;
   stream?: StreamState;
@@ -60,7 +61,7 @@ export class WorkStreams {
     return this.#streams.size;
   }
 
-  open(peer: string, send: (item: WireWorkItem) => void): WorkStream {
+  open(peer: string, send: (item: OutgoingWorkItem) => void): WorkStream {
     const stream: StreamState = { id: this.#nextId++, peer, send, unfinished: 0 };
     this.#streams.set(stream.id, stream);
     this.#pump();
@@ -88,7 +89,7 @@ export class WorkStreams {
     for (const stream of [...this.#streams.values()]) this.close(stream);
   }
 
-  dispatchTurn(instanceId: string, item: WireWorkItem): Promise<WireOrchestratorResponse> {
+  dispatchTurn(instanceId: string, item: OutgoingWorkItem): Promise<WireOrchestratorResponse> {
     return this.#dispatch(turnKey(instanceId), item) as Promise<WireOrchestratorResponse>;
   }
 
@@ -105,7 +106,7 @@ export class WorkStreams {
     return this.#complete(activityKey(response.instanceId ?? "", response.taskId ?? 0), peer, response);
   }
 
-  #dispatch(key: string, item: WireWorkItem): Promise<unknown> {
+  #dispatch(key: string, item: OutgoingWorkItem): Promise<unknown> {
     if (this.#streams.size === 0) return Promise.reject(new WorkItemNotCompleted("no worker is connected"));
     return new Promise((resolve, reject) => {
       this.#waiting.push({ key, item, resolve, reject });

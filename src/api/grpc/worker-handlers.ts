@@ -3,13 +3,14 @@ import type { ServerWritableStream, UntypedServiceImplementation } from "@grpc/g
 import { WeftError } from "../../core/errors.js";
 import { quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
-import { unary } from "./unary.js";
+import type { OutgoingWorkItem } from "./encoded-work.js";
+import { quickUnary, unary } from "./unary.js";
 import { undecodableStatus } from "./undecodable.js";
-import type { WireActivityResponse, WireOrchestratorResponse, WireWorkItem } from "./wire.js";
+import type { WireActivityResponse, WireOrchestratorResponse } from "./wire.js";
 import type { WorkStreams } from "./work-streams.js";
 
 export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedServiceImplementation {
-  const completeTurn = unary(logger, async (response: WireOrchestratorResponse, { peer }) => {
+  const completeTurn = quickUnary(logger, async (response: WireOrchestratorResponse, { peer }) => {
     if (!streams.completeTurn(peer, response)) {
       throw new WeftError(
         "not_found",
@@ -21,7 +22,7 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
   return {
     Hello: unary(logger, async () => ({})),
 
-    GetWorkItems: (call: ServerWritableStream<unknown, WireWorkItem>) => {
+    GetWorkItems: (call: ServerWritableStream<unknown, OutgoingWorkItem>) => {
       const undecodable = undecodableStatus(call.request);
       if (undecodable) {
         call.emit("error", undecodable);
@@ -41,7 +42,7 @@ export function workerHandlers(streams: WorkStreams, logger: Logger): UntypedSer
       call.on("error", close);
     },
 
-    CompleteActivityTask: unary(logger, async (response: WireActivityResponse, { peer }) => {
+    CompleteActivityTask: quickUnary(logger, async (response: WireActivityResponse, { peer }) => {
       if (!streams.completeActivity(peer, response)) {
         throw new WeftError(
           "not_found",
