@@ -49,6 +49,8 @@ export function quickUnary<Request, Response>(
   handle: (request: Request, context: CallContext) => Promise<Response>,
 ): handleUnaryCall<Request, Response> {
   return (call, callback) => {
+    const undecodable = undecodableStatus(call.request);
+    if (undecodable) return callback(undecodable);
     handle(call.request, { peer: call.getPeer(), signal: NEVER_ABORTED }).then(
       (response) => callback(null, response),
       (error: unknown) => {

@@ -24,8 +24,9 @@ export const LIST_INDEXES = `
   CREATE INDEX instance_metadata_search ON instance_metadata(key, value, created_at, instance_id);
   INSERT INTO instance_metadata (instance_no, key, value, created_at, instance_id)
     SELECT i.instance_no, m.key, m.value, i.created_at, i.instance_id
-    FROM instances i, json_each(i.metadata) m WHERE i.metadata IS NOT NULL;
-  CREATE TRIGGER instance_metadata_insert AFTER INSERT ON instances WHEN NEW.metadata IS NOT NULL BEGIN
+    FROM instances i, json_each(i.metadata) m
+    WHERE json_valid(i.metadata) AND json_type(i.metadata) = 'object';
+  CREATE TRIGGER instance_metadata_insert AFTER INSERT ON instances WHEN json_valid(NEW.metadata) AND json_type(NEW.metadata) = 'object' BEGIN
     INSERT INTO instance_metadata (instance_no, key, value, created_at, instance_id)
       SELECT NEW.instance_no, key, value, NEW.created_at, NEW.instance_id FROM json_each(NEW.metadata);
   END;
@@ -36,5 +37,6 @@ export const LIST_INDEXES = `
     WHEN NEW.metadata IS NOT OLD.metadata OR NEW.created_at IS NOT OLD.created_at BEGIN
     DELETE FROM instance_metadata WHERE instance_no = OLD.instance_no;
     INSERT INTO instance_metadata (instance_no, key, value, created_at, instance_id)
-      SELECT NEW.instance_no, key, value, NEW.created_at, NEW.instance_id FROM json_each(NEW.metadata);
+      SELECT NEW.instance_no, key, value, NEW.created_at, NEW.instance_id FROM json_each(NEW.metadata)
+      WHERE json_valid(NEW.metadata) AND json_type(NEW.metadata) = 'object';
   END;`;
