@@ -1,12 +1,14 @@
 /**
- * Operators' commands (`weft list`, `get`, `history`, `start`, `raise`, `suspend`, `resume`, `terminate`, `purge`):
+ * Operators' commands (`weft get`, `history`, `start`, `raise`; governance.ts adds `list`, `rerun` and
+ * `suspend`, `resume`, `terminate`, `purge`, one instance or by filter):
  * thin clients of a running server's HTTP API, so they work against any Weft node, local or not.
  * `--url` (default from DAPR_HTTP_PORT) picks the server; DAPR_API_TOKEN is sent when set, as Dapr's SDKs do.
  */
 import { type Command, Option } from "commander";
+import { governanceCommands } from "./governance.js";
 import { parsePositive } from "./options.js";
 
-interface Target {
+export interface Target {
   url: string;
 }
 
@@ -26,29 +28,6 @@ export function operatorCommands(program: Command): void {
           "http://127.0.0.1:$DAPR_HTTP_PORT or :3500",
         ),
       );
-
-  command("list", "list instances, newest first")
-    .option("--status <statuses>", "comma-separated statuses, e.g. RUNNING,SUSPENDED")
-    .option("--name <workflow>", "only instances of this workflow")
-    .option("--limit <n>", "page size (1-1000)", "100")
-    .option("--continuation-token <token>", "continue where the previous page ended")
-    .action(
-      async (
-        flags: Target & { status?: string; name?: string; limit: string; continuationToken?: string },
-      ) => {
-        const query = new URLSearchParams({ limit: flags.limit });
-        if (flags.status) query.set("status", flags.status);
-        if (flags.name) query.set("name", flags.name);
-        if (flags.continuationToken) query.set("continuationToken", flags.continuationToken);
-        const page = (await call(flags, "GET", `/weft/v1/instances?${query}`)).body as {
-          instances: { instanceID: string; workflowName: string; runtimeStatus: string; createdAt: string }[];
-          continuationToken?: string;
-        };
-        const rows = page.instances.map((i) => [i.instanceID, i.workflowName, i.runtimeStatus, i.createdAt]);
-        printTable(["INSTANCE", "WORKFLOW", "STATUS", "CREATED"], rows);
-        if (page.continuationToken) console.log(`more: --continuation-token ${page.continuationToken}`);
-      },
-    );
 
   command("get", "show an instance (Dapr's JSON)")
     .argument("<instanceId>")
@@ -96,24 +75,7 @@ export function operatorCommands(program: Command): void {
       await call(flags, "POST", `${instancePath(id)}/raiseEvent/${encodeURIComponent(event)}`, flags.data);
     });
 
-  for (const [name, description] of [
-    ["suspend", "suspend (pause) an instance"],
-    ["resume", "resume a suspended instance"],
-    ["purge", "delete a finished instance and its children"],
-  ] as const) {
-    command(name, description)
-      .argument("<instanceId>")
-      .action(async (id: string, flags: Target) => {
-        await call(flags, "POST", `${instancePath(id)}/${name === "suspend" ? "pause" : name}`);
-      });
-  }
-
-  command("terminate", "terminate an instance and its children")
-    .argument("<instanceId>")
-    .option("--output <json>", "saved as the instance's output")
-    .action(async (id: string, flags: Target & { output?: string }) => {
-      await call(flags, "POST", `${instancePath(id)}/terminate`, flags.output);
-    });
+  governanceCommands(command);
 }
 
 const instancePath = (id: string) => `/v1.0/workflows/dapr/${encodeURIComponent(id)}`;
@@ -134,7 +96,7 @@ async function waitForEnd(target: Target, id: string, seconds: number): Promise<
   }
 }
 
-async function call(
+export async function call(
   target: Target,
   method: string,
   path: string,
@@ -164,17 +126,6 @@ async function call(
   return { status: response.status, body: parsed };
 }
 
-function printJson(value: unknown): void {
+export function printJson(value: unknown): void {
   console.log(JSON.stringify(value, null, 2));
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows])
-    console.log(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    );
 }
