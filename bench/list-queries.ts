@@ -3,6 +3,7 @@
  * PostgreSQL with SQL, then times filtered listings through each store's own `listInstances`, which is what
  * `GET /weft/v1/instances` calls. The target is under 100 ms per page. Run:
  *   node --import tsx bench/list-queries.ts [N] [postgres-url]
+ * WEFT_BENCH_STORES=sqlite or =postgres measures one store; WEFT_BENCH_OUT names the result file.
  * Results go to stdout and bench/results/list-queries.md.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -140,45 +141,50 @@ async function main(): Promise<void> {
   ];
   const columns: Record<string, { ms: number; rows: number }[]> = {};
 
+  const stores = (process.env.WEFT_BENCH_STORES ?? "sqlite,postgres").split(",");
   const dir = mkdtempSync(join(tmpdir(), "weft-list-bench-"));
   try {
     let t = performance.now();
-    await seedSqlite(join(dir, "weft.db"));
-    console.log(`sqlite: seeded ${N} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const sqlite = new SqliteStore({ path: join(dir, "weft.db") });
-    columns.SQLite = await time(sqlite);
-    await sqlite.close();
+    if (stores.includes("sqlite")) {
+      await seedSqlite(join(dir, "weft.db"));
+      console.log(`sqlite: seeded ${N} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+      const sqlite = new SqliteStore({ path: join(dir, "weft.db") });
+      columns.SQLite = await time(sqlite);
+      await sqlite.close();
+    }
 
     const schema = `bench_list_${process.pid}`;
     t = performance.now();
-    try {
-      await seedPostgres(schema);
-      console.log(`postgres: seeded ${N} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-      const postgres = await PostgresStore.open({ url: PG_URL, schema, poolSize: 2 });
-      columns.PostgreSQL = await time(postgres);
-      await postgres.close();
-    } finally {
-      const client = new pg.Client({ connectionString: PG_URL });
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      await client.end();
-    }
+    if (stores.includes("postgres"))
+      try {
+        await seedPostgres(schema);
+        console.log(`postgres: seeded ${N} in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+        const postgres = await PostgresStore.open({ url: PG_URL, schema, poolSize: 2 });
+        columns.PostgreSQL = await time(postgres);
+        await postgres.close();
+      } finally {
+        const client = new pg.Client({ connectionString: PG_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        await client.end();
+      }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const stores = Object.keys(columns);
-  report.push(`| query | ${stores.map((s) => `${s} ms (rows)`).join(" | ")} |`);
-  report.push(`|---|${stores.map(() => "---:").join("|")}|`);
+  const measured = Object.keys(columns);
+  report.push(`| query | ${measured.map((s) => `${s} ms (rows)`).join(" | ")} |`);
+  report.push(`|---|${measured.map(() => "---:").join("|")}|`);
   QUERIES.forEach(([query], i) => {
     report.push(
-      `| ${query} | ${stores.map((s) => `${columns[s]![i]!.ms.toFixed(1)} (${columns[s]![i]!.rows})`).join(" | ")} |`,
+      `| ${query} | ${measured.map((s) => `${columns[s]![i]!.ms.toFixed(1)} (${columns[s]![i]!.rows})`).join(" | ")} |`,
     );
   });
   const text = report.join("\n");
   console.log(text);
   mkdirSync(join(import.meta.dirname, "results"), { recursive: true });
-  writeFileSync(join(import.meta.dirname, "results", "list-queries.md"), `${text}\n`);
+  const out = process.env.WEFT_BENCH_OUT ?? join(import.meta.dirname, "results", "list-queries.md");
+  writeFileSync(out, `${text}\n`);
 }
 
 await main();

@@ -2,7 +2,8 @@
  * The listing query (migration 2 holds its indexes). Newest first, keyset paging on (created_at, instance_id), so
  * each index ends in those two columns and a page is one ordered index range, however many instances match. With
  * a metadata filter the first pair drives the query from the side table's ordered index; further pairs and the
- * other filters narrow it. An id prefix is a filter, not a range: text order depends on the database's collation.
+ * other filters narrow it. An id prefix is a LIKE on a pattern_ops index, which, unlike a range, holds whatever
+ * the database's collation.
  */
 import type { QueryConfig } from "pg";
 import type { InstanceFilter } from "../store.js";
@@ -55,7 +56,9 @@ export function filterClauses(filter: InstanceFilter): {
   if (filter.createdTo !== undefined) where.push(`${d}.created_at < ${param(filter.createdTo)}`);
   if (filter.updatedFrom !== undefined) where.push(`i.updated_at >= ${param(filter.updatedFrom)}`);
   if (filter.updatedTo !== undefined) where.push(`i.updated_at < ${param(filter.updatedTo)}`);
-  if (filter.idPrefix) where.push(`starts_with(i.instance_id, ${param(filter.idPrefix)})`);
+  if (filter.idPrefix) {
+    where.push(`i.instance_id LIKE ${param(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+  }
   if (filter.topLevel) where.push("i.parent_instance_id IS NULL");
   if (filter.completedBefore !== undefined) {
     where.push(`i.completed_at < ${param(filter.completedBefore)}`);
