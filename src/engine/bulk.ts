@@ -58,7 +58,8 @@ export async function runBulk(
     const page = await service.list({ ...filter, statuses, after, limit });
     for (const instance of page) {
       result.matched++;
-      if (!result.dryRun) result.affected += await act(service, operation, instance.instanceId, options.reason);
+      if (!result.dryRun)
+        result.affected += await act(service, operation, instance.instanceId, options.reason);
     }
     if (page.length < limit) return result;
     const last = page.at(-1)!;
