@@ -6,6 +6,7 @@
  * the database's collation.
  */
 import type { QueryConfig } from "pg";
+import { prefixEnd } from "../prefix-end.js";
 import type { InstanceFilter } from "../store.js";
 import { INSTANCE_COLUMNS } from "./rows.js";
 
@@ -57,7 +58,11 @@ export function filterClauses(filter: InstanceFilter): {
   if (filter.updatedFrom !== undefined) where.push(`i.updated_at >= ${param(filter.updatedFrom)}`);
   if (filter.updatedTo !== undefined) where.push(`i.updated_at < ${param(filter.updatedTo)}`);
   if (filter.idPrefix) {
-    where.push(`i.instance_id LIKE ${param(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`);
+    // The range uses the pattern_ops index even in a generic plan (a LIKE with a parameter cannot); LIKE is exact.
+    const from = param(filter.idPrefix);
+    const to = param(prefixEnd(filter.idPrefix));
+    const like = param(`${filter.idPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    where.push(`i.instance_id ~>=~ ${from} AND i.instance_id ~<~ ${to} AND i.instance_id LIKE ${like}`);
   }
   if (filter.topLevel) where.push("i.parent_instance_id IS NULL");
   if (filter.completedBefore !== undefined) {
