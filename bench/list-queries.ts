@@ -54,6 +54,7 @@ const QUERIES: [string, InstanceFilter][] = [
   ["metadata region=eu & status=RUNNING", { metadata: { region: "eu" }, statuses: ["RUNNING"] }],
   ["metadata customer=c42 & region=ap", { metadata: { customer: "c42", region: "ap" } }],
   ["idPrefix order-00042", { idPrefix: "order-00042" }],
+  ["idPrefix order-0 (matches all)", { idPrefix: "order-0" }],
   ["deep page (after the middle row)", { after: after(Math.floor(N / 2)) }],
   ["name=wf-3, deep page", { name: "wf-3", after: after(Math.floor(N / 2)) }],
   ["updated in the last day (not indexed)", { updatedFrom: NOW - DAY }],

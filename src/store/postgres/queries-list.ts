@@ -75,5 +75,9 @@ export function filterClauses(filter: InstanceFilter): {
       `(${d}.created_at, ${d}.instance_id) < (${param(createdAt)}::bigint, ${param(instanceId)}::text)`,
     );
   }
-  return { where, values, from, order: `${d}.created_at DESC, ${d}.instance_id DESC` };
+  // With an id prefix, an order the creation index cannot give makes the planner start from the prefix's range
+  // (its generic plan cannot see how few ids a prefix matches, and would walk the creation index instead, 300 ms
+  // over a million rows). A prefix that matches most instances then costs a sort; a search box's prefixes do not.
+  const created = filter.idPrefix && d === "i" ? "(i.created_at + 0)" : `${d}.created_at`;
+  return { where, values, from, order: `${created} DESC, ${d}.instance_id DESC` };
 }
