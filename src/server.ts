@@ -13,7 +13,7 @@ import { publishRoutes } from "./api/http/routes/publish.js";
 import { planTriggers } from "./components/plan.js";
 import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
-import { loadWorkflowSettings } from "./config/load.js";
+import { loadWorkflowSettings } from "./components/workflow-settings.js";
 import { WeftError } from "./core/errors.js";
 import { loadAppModule } from "./sdk/app-module.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";

@@ -28,6 +28,8 @@ const LAYERS: Record<string, number> = {
   store: 1,
   engine: 2,
   observability: 2,
+  // Dapr Configuration parsing: the engine's limits and retention read its settings.
+  config: 2,
   sdk: 3,
   api: 3,
   components: 3,

@@ -1,19 +1,13 @@
 /**
- * Operators' commands (`weft list`, `get`, `history`, `start`, `raise`, `suspend`, `resume`, `terminate`, `purge`):
+ * Operators' commands (`weft get`, `history`, `start`, `raise`; governance.ts adds `list`, `rerun` and
+ * `suspend`, `resume`, `terminate`, `purge`, one instance or by filter):
  * thin clients of a running server's HTTP API, so they work against any Weft node, local or not.
  * `--url` (default from DAPR_HTTP_PORT) picks the server; DAPR_API_TOKEN is sent when set, as Dapr's SDKs do.
  */
 import { type Command, Option } from "commander";
+import { governanceCommands } from "./governance.js";
+import { type Answer, call, printJson, type Target } from "./http-client.js";
 import { parsePositive } from "./options.js";
-
-interface Target {
-  url: string;
-}
-
-interface Answer {
-  status: number;
-  body: unknown;
-}
 
 export function operatorCommands(program: Command): void {
   const command = (name: string, description: string) =>
@@ -26,29 +20,6 @@ export function operatorCommands(program: Command): void {
           "http://127.0.0.1:$DAPR_HTTP_PORT or :3500",
         ),
       );
-
-  command("list", "list instances, newest first")
-    .option("--status <statuses>", "comma-separated statuses, e.g. RUNNING,SUSPENDED")
-    .option("--name <workflow>", "only instances of this workflow")
-    .option("--limit <n>", "page size (1-1000)", "100")
-    .option("--continuation-token <token>", "continue where the previous page ended")
-    .action(
-      async (
-        flags: Target & { status?: string; name?: string; limit: string; continuationToken?: string },
-      ) => {
-        const query = new URLSearchParams({ limit: flags.limit });
-        if (flags.status) query.set("status", flags.status);
-        if (flags.name) query.set("name", flags.name);
-        if (flags.continuationToken) query.set("continuationToken", flags.continuationToken);
-        const page = (await call(flags, "GET", `/weft/v1/instances?${query}`)).body as {
-          instances: { instanceID: string; workflowName: string; runtimeStatus: string; createdAt: string }[];
-          continuationToken?: string;
-        };
-        const rows = page.instances.map((i) => [i.instanceID, i.workflowName, i.runtimeStatus, i.createdAt]);
-        printTable(["INSTANCE", "WORKFLOW", "STATUS", "CREATED"], rows);
-        if (page.continuationToken) console.log(`more: --continuation-token ${page.continuationToken}`);
-      },
-    );
 
   command("get", "show an instance (Dapr's JSON)")
     .argument("<instanceId>")
@@ -96,24 +67,7 @@ export function operatorCommands(program: Command): void {
       await call(flags, "POST", `${instancePath(id)}/raiseEvent/${encodeURIComponent(event)}`, flags.data);
     });
 
-  for (const [name, description] of [
-    ["suspend", "suspend (pause) an instance"],
-    ["resume", "resume a suspended instance"],
-    ["purge", "delete a finished instance and its children"],
-  ] as const) {
-    command(name, description)
-      .argument("<instanceId>")
-      .action(async (id: string, flags: Target) => {
-        await call(flags, "POST", `${instancePath(id)}/${name === "suspend" ? "pause" : name}`);
-      });
-  }
-
-  command("terminate", "terminate an instance and its children")
-    .argument("<instanceId>")
-    .option("--output <json>", "saved as the instance's output")
-    .action(async (id: string, flags: Target & { output?: string }) => {
-      await call(flags, "POST", `${instancePath(id)}/terminate`, flags.output);
-    });
+  governanceCommands(command);
 }
 
 const instancePath = (id: string) => `/v1.0/workflows/dapr/${encodeURIComponent(id)}`;
@@ -132,49 +86,4 @@ async function waitForEnd(target: Target, id: string, seconds: number): Promise<
     );
     if (answer.status !== 202 || Date.now() >= deadline) return answer;
   }
-}
-
-async function call(
-  target: Target,
-  method: string,
-  path: string,
-  body?: string,
-  anyStatus = false,
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (process.env.DAPR_API_TOKEN) headers["dapr-api-token"] = process.env.DAPR_API_TOKEN;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, target.url), { method, headers, body });
-  } catch (error) {
-    throw new Error(`cannot reach ${target.url}: ${(error as Error).cause ?? (error as Error).message}`);
-  }
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // Not JSON: keep the text.
-  }
-  if (response.status >= 400 && !anyStatus) {
-    const error = parsed as { errorCode?: string; message?: string } | undefined;
-    throw new Error(`${response.status} ${error?.errorCode ?? ""}: ${error?.message ?? text}`);
-  }
-  return { status: response.status, body: parsed };
-}
-
-function printJson(value: unknown): void {
-  console.log(JSON.stringify(value, null, 2));
-}
-
-function printTable(header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const row of [header, ...rows])
-    console.log(
-      row
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join("  ")
-        .trimEnd(),
-    );
 }

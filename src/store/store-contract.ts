@@ -576,6 +576,12 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         expect(ids(await store.listInstances({ idPrefix: "b2" }))).toEqual(["b2"]);
         expect(ids(await store.listInstances({ idPrefix: "a", metadata: { team: "x" } }))).toEqual(["a1"]);
         expect(ids(await store.listInstances({ idPrefix: "zz" }))).toEqual([]);
+        // Characters that are wildcards in SQL patterns match only themselves.
+        await start("x_1", { now: t });
+        await start("xa1", { now: t });
+        await start("x%2", { now: t });
+        expect(ids(await store.listInstances({ idPrefix: "x_" }))).toEqual(["x_1"]);
+        expect(ids(await store.listInstances({ idPrefix: "x%" }))).toEqual(["x%2"]);
       });
 
       test("pages continue after the last instance of the previous page, ties included", async () => {

@@ -33,9 +33,9 @@ test("start --wait prints the finished instance; get, list and history show it",
   const got = await weft(["get", "op-1"], env);
   expect(JSON.parse(got.stdout).properties["dapr.workflow.output"]).toBe('{"processed":true}');
 
-  const list = await weft(["list", "--status", "COMPLETED"], env);
-  expect(list.stdout).toMatch(/^INSTANCE\s+WORKFLOW\s+STATUS\s+CREATED$/m);
-  expect(list.stdout).toMatch(/^op-1\s+OrderProcessingWorkflow\s+COMPLETED\s+\d{4}-/m);
+  const list = await weft(["list", "--filter-status", "COMPLETED"], env);
+  expect(list.stdout).toMatch(/^NAME\s+ID\s+STATUS\s+CUSTOM STATUS\s+AGE$/m);
+  expect(list.stdout).toMatch(/^OrderProcessingWorkflow\s+op-1\s+COMPLETED\s+\d+s$/m);
 
   const history = await weft(["history", "op-1"], env);
   const types = history.stdout
@@ -71,6 +71,42 @@ test("raise, suspend, resume, terminate and purge", async () => {
   expect(gone.code).toBe(1);
   expect(gone.stderr).toContain("404 ERR_INSTANCE_ID_NOT_FOUND");
 });
+
+test("list's output formats and filters; rerun; bulk operations by filter with --dry-run", async () => {
+  const wide = await weft(["list", "-o", "wide", "--id-prefix", "op-1"], env);
+  expect(wide.stdout).toMatch(
+    /^NAMESPACE\s+APP ID\s+NAME\s+ID\s+STATUS\s+CUSTOM STATUS\s+AGE\s+CREATED\s+LAST UPDATE\s+FAILURE MESSAGE$/m,
+  );
+  const ids = await weft(
+    ["list", "-o", "ids", "-w", "OrderProcessingWorkflow", "-s", "COMPLETED", "-m", "1h"],
+    env,
+  );
+  expect(ids.stdout.trim().split("\n")).toContain("op-1");
+  const json = await weft(["list", "-o", "json", "--id-prefix", "op-1"], env);
+  expect(JSON.parse(json.stdout)).toMatchObject([{ instanceID: "op-1", runtimeStatus: "COMPLETED" }]);
+  const yaml = await weft(["list", "-o", "yaml", "--id-prefix", "op-1"], env);
+  expect(yaml.stdout).toContain("instanceID: op-1");
+
+  const rerun = await weft(["rerun", "op-1", "--from-event", "1", "--new-id", "op-1-again"], env);
+  expect(rerun.code, rerun.stderr).toBe(0);
+  expect(rerun.stdout.trim()).toBe("op-1-again");
+  const refused = await weft(["purge"], env);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain("all=true");
+
+  // Orders over 1000 wait up to two minutes for an approval: the bulk steps run right after the starts.
+  const input = JSON.stringify({ Name: "Cars", TotalCost: 5000, Quantity: 1 });
+  for (const id of ["gov-1", "gov-2"]) {
+    await weft(["start", "OrderProcessingWorkflow", "--id", id, "--input", input], env);
+  }
+  const dry = await weft(
+    ["terminate", "--id-prefix", "gov-", "--filter-status", "PENDING,RUNNING", "--dry-run"],
+    env,
+  );
+  expect(dry.stdout.trim()).toBe("2 instance(s) would be terminated (dry run)");
+  const terminated = await weft(["terminate", "--id-prefix", "gov-", "--output", '"closed"'], env);
+  expect(terminated.stdout.trim()).toBe("2 instance(s) terminated of 2 matched");
+}, 300_000);
 
 test("a clear error when no server answers or the token is wrong", async () => {
   const wrongToken = await weft(["list"], { ...env, DAPR_API_TOKEN: "wrong" });

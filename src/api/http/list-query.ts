@@ -6,6 +6,7 @@
  * so an instance id alone no longer says where a page ended.
  */
 import type { RuntimeStatus } from "../../core/history.js";
+import { checkMetadata, checkName, checkTime, quote } from "../../core/input-rules.js";
 import type { InstanceFilter } from "../../store/store.js";
 import { decodePageToken } from "../page-token.js";
 import { malformed } from "./errors.js";
@@ -30,7 +31,7 @@ export function instanceFilter(query: unknown): InstanceFilter {
   const status = value("status");
   const filter: InstanceFilter = {
     statuses: status ? parseStatuses(status) : undefined,
-    name: value("name"),
+    name: optional(value("name"), (name) => checkName("workflow", name)),
     createdFrom: parseTime("createdFrom", value("createdFrom")),
     createdTo: parseTime("createdTo", value("createdTo")),
     updatedFrom: parseTime("updatedFrom", value("updatedFrom")),
@@ -49,7 +50,7 @@ export function listFilter(query: unknown): InstanceFilter & { limit: number } {
   const limitText = queryValue(query, "limit") || undefined;
   const limit = limitText === undefined ? 100 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    throw malformed(`'limit' must be an integer from 1 to ${MAX_PAGE}, got '${limitText}'`);
+    throw malformed(`'limit' must be an integer from 1 to ${MAX_PAGE}, got ${quote(String(limitText))}`);
   }
   const token = queryValue(query, "continuationToken") || undefined;
   return { ...instanceFilter(query), ...(token ? { after: decodePageToken(token) } : {}), limit };
@@ -59,7 +60,9 @@ export function parseStatuses(value: string): RuntimeStatus[] {
   return value.split(",").map((raw) => {
     const status = raw.trim().toUpperCase() as RuntimeStatus;
     if (!STATUSES.includes(status)) {
-      throw malformed(`unknown status '${raw}'; use one or more of ${STATUSES.join(", ")}, comma-separated`);
+      throw malformed(
+        `unknown status ${quote(raw)}; use one or more of ${STATUSES.join(", ")}, comma-separated`,
+      );
     }
     return status;
   });
@@ -68,24 +71,23 @@ export function parseStatuses(value: string): RuntimeStatus[] {
 function parseTime(name: string, value: string | undefined): number | undefined {
   if (!value) return undefined;
   const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw malformed(`'${name}' must be an RFC 3339 time, got '${value}'`);
-  return ms;
+  if (Number.isNaN(ms)) throw malformed(`'${name}' must be an RFC 3339 time, got ${quote(value)}`);
+  return checkTime(ms, `'${name}'`);
 }
 
 function parseMetadata(raw: unknown): Record<string, string> | undefined {
   if (raw === undefined || raw === "") return undefined;
   const items = Array.isArray(raw) ? raw : [raw];
-  const pairs: Record<string, string> = {};
-  for (const item of items) {
+  const pairs = items.map((item): [string, string] => {
     const text = String(item);
     const eq = text.indexOf("=");
-    if (eq <= 0) throw malformed(`'metadata' must be key=value, got '${text}'`);
-    const key = text.slice(0, eq);
-    const value = text.slice(eq + 1);
-    if (key in pairs && pairs[key] !== value) {
-      throw malformed(`'metadata' names '${key}' twice with different values; no instance can match`);
-    }
-    pairs[key] = value;
-  }
-  return pairs;
+    if (eq <= 0) throw malformed(`'metadata' must be key=value, got ${quote(text)}`);
+    return [text.slice(0, eq), text.slice(eq + 1)];
+  });
+  // The same rules as the metadata a start takes (no '__proto__', each key once), so every filter can match.
+  return checkMetadata(pairs);
+}
+
+function optional<T>(value: string | undefined, check: (value: string) => T): T | undefined {
+  return value === undefined ? undefined : check(value);
 }

@@ -17,6 +17,8 @@ export const LIST_INDEXES: Migration = {
     CREATE INDEX instances_status_created ON instances (status, created_at, instance_id);
     CREATE INDEX instances_name_created ON instances (name, created_at, instance_id);
     CREATE INDEX instances_created ON instances (created_at, instance_id);
+    -- Id prefix search: LIKE 'prefix%' can use a pattern_ops index whatever the database's collation.
+    CREATE INDEX instances_id_pattern ON instances (instance_id text_pattern_ops);
     -- Retention: finished instances by when they finished (only finished rows are in it).
     CREATE INDEX instances_completed ON instances (status, completed_at) WHERE completed_at IS NOT NULL;
     CREATE TABLE instance_metadata (

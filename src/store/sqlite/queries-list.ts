@@ -3,6 +3,7 @@
  * With a metadata filter the first pair drives the query from the side table's ordered index; further pairs and
  * the other filters narrow it. Without one, SQLite picks the status, name or creation index itself.
  */
+import { prefixEnd } from "../prefix-end.js";
 import type { InstanceFilter } from "../store.js";
 
 export const MAX_LIST_LIMIT = 10_000;
@@ -76,18 +77,4 @@ export function filterClauses(filter: InstanceFilter): {
     );
   }
   return { where, values, from, order: `${driver}.created_at DESC, ${driver}.instance_id DESC` };
-}
-
-/**
- * The least text greater than every text that starts with `prefix`, in SQLite's binary (UTF-8 byte, that is code
- * point) order: the prefix with its last code point raised by one.
- */
-export function prefixEnd(prefix: string): string {
-  const points = [...prefix].map((c) => c.codePointAt(0)!);
-  while (points.length > 0) {
-    let last = points.pop()! + 1;
-    if (last === 0xd800) last = 0xe000;
-    if (last <= 0x10ffff) return String.fromCodePoint(...points, last);
-  }
-  return "\u{10FFFF}\u{10FFFF}";
 }

@@ -1,11 +1,12 @@
 /** The workflow settings of `weft run`: from `--config` and from the Configuration resources of `--resources-path`. */
-import type { Resources } from "../components/resources.js";
+
 import {
   combineSettings,
   loadConfigurationFile,
   parseConfiguration,
   type WorkflowSettings,
-} from "./workflow-config.js";
+} from "../config/workflow-config.js";
+import type { Resources } from "./resources.js";
 
 export async function loadWorkflowSettings(
   configFile: string | undefined,
