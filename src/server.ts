@@ -16,9 +16,12 @@ import { publishRoutes } from "./components/publish-route.js";
 import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
 import { WeftError } from "./core/errors.js";
+import { observeAll } from "./engine/lifecycle.js";
+import { WorkflowMetrics } from "./observability/metrics.js";
+import { listenMetrics, metricsRoute } from "./observability/metrics-http.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
 import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
-import type { Store } from "./store/store.js";
+import type { Store, StoreStatistics } from "./store/store.js";
 
 export interface ServerOptions {
   /** Path of the user's app module (.js, .mjs or .ts) whose default export registers workflows and activities. */
@@ -37,6 +40,10 @@ export interface ServerOptions {
   apiToken?: string;
   maxBodyBytes: number;
   logger?: Logger;
+  /** Prometheus metrics at `GET /metrics` (default true); false also stops recording them. */
+  metrics?: boolean;
+  /** Also serve `/metrics` alone, without the API token, on this port (Dapr's `--metrics-port`). */
+  metricsPort?: number;
 }
 
 export interface RunningServer {
@@ -45,6 +52,8 @@ export interface RunningServer {
   httpPort: number;
   /** Set once the gRPC sidecar listens. */
   grpcPort?: number;
+  /** Set when metrics have a port of their own. */
+  metricsPort?: number;
   /** Stops taking requests, lets the engine finish in-flight work, then closes the store. */
   close(): Promise<void>;
 }
@@ -72,11 +81,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxMessageBytes: options.maxBodyBytes,
       logger: log.child({ component: "grpc" }),
     });
-    const runtime = new WorkflowRuntime({
+    // --- Observability: metrics subscribe to the engine's lifecycle facts and read the store's statistics ---
+    const metrics: WorkflowMetrics | undefined =
+      options.metrics === false
+        ? undefined
+        : new WorkflowMetrics({
+            appId: process.env.APP_ID || undefined,
+            namespace: process.env.NAMESPACE || undefined,
+            statistics: (now): Promise<StoreStatistics> =>
+              runtime.store?.statistics(now) ?? Promise.reject(new Error("the store is not open")),
+            workerStreams: () => sidecar.workerStreams,
+          });
+    const runtime: WorkflowRuntime = new WorkflowRuntime({
       databasePath: join(options.dataDir, "weft.db"),
       store,
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
+      observe: observeAll(metrics ? [metrics.observe] : []),
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);
     await runtime.start();
@@ -97,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
     // --- HTTP API (Dapr workflow routes, Weft's routes, plugins such as pub/sub publish) ---
     const httpPlugins: FastifyPluginAsync[] = [publishRoutes(triggers)];
+    if (metrics) httpPlugins.push(metricsRoute(metrics));
     const http = await createHttpApp({
       runtime,
       resources: resources?.components,
@@ -112,7 +134,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const address = http.server.address();
     const httpPort = typeof address === "object" && address ? address.port : options.httpPort;
 
-    return { runtime, httpPort, grpcPort, close };
+    // --- Metrics on a port of their own (Dapr's metrics port), on the HTTP API's interface ---
+    let metricsPort: number | undefined;
+    if (metrics && options.metricsPort !== undefined) {
+      const server = await listenMetrics(metrics, options.httpHost, options.metricsPort);
+      closers.push({ name: "metrics", close: () => server.close() });
+      metricsPort = server.port;
+    }
+
+    return { runtime, httpPort, grpcPort, metricsPort, close };
   } catch (error) {
     await close();
     throw error;

@@ -21,6 +21,8 @@ interface RunFlags {
   maxBodySize: number;
   store?: string;
   logLevel: string;
+  metrics: boolean;
+  metricsPort?: number;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -54,6 +56,12 @@ export function runCommand(program: Command): void {
         .default(DEFAULT_MAX_BODY_BYTES, "4Mi")
         .argParser(parseSize),
     )
+    .option("--no-metrics", "neither record nor serve Prometheus metrics")
+    .addOption(
+      new Option("--metrics-port <port>", "also serve GET /metrics alone on this port, without the API token")
+        .env("WEFT_METRICS_PORT")
+        .argParser(parsePort),
+    )
     .addOption(new Option("--store <url>", "store URL instead of the embedded SQLite file").env("WEFT_STORE"))
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -82,6 +90,8 @@ async function run(flags: RunFlags): Promise<void> {
       apiToken: process.env.DAPR_API_TOKEN || undefined,
       maxBodyBytes: flags.maxBodySize,
       logger: log,
+      metrics: flags.metrics,
+      metricsPort: flags.metricsPort,
     });
   } catch (error) {
     log.fatal({ err: error }, `weft failed to start: ${(error as Error).message}`);
@@ -100,6 +110,7 @@ async function run(flags: RunFlags): Promise<void> {
       httpHost: flags.httpHost,
       httpPort: server.httpPort,
       grpcPort: server.grpcPort,
+      metricsPort: server.metricsPort,
       dataDir: flags.store ? undefined : resolve(flags.dataDir),
       workflows: server.runtime.registeredWorkflows,
       activities: server.runtime.registeredActivities,

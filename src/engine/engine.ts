@@ -9,6 +9,7 @@ import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history.js
 import { isTerminalStatus } from "../core/history.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
+import type { LifecycleObserver } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { Pump } from "./pump.js";
@@ -21,7 +22,12 @@ export interface EngineOptions {
   maxConcurrentTurns?: number;
   maxConcurrentActivities?: number;
   logger?: Logger;
+  /** Told what happens to turns and activities (lifecycle.ts); nothing is built for it when unset. */
+  observe?: LifecycleObserver;
 }
+
+/** Fractional epoch milliseconds, for latencies finer than the clock's. */
+const preciseNow = () => performance.timeOrigin + performance.now();
 
 const RETRY_DELAY_MS = 1000;
 
@@ -31,6 +37,7 @@ export class Engine {
   readonly #clock: () => number;
   readonly #newExecutionId: () => string;
   readonly #log: Logger;
+  readonly #observe: LifecycleObserver | undefined;
   #running = false;
   #unwatch: (() => void) | undefined;
   readonly #turns: Pump<WorkflowWorkItem>;
@@ -42,6 +49,7 @@ export class Engine {
     this.#clock = options.clock ?? Date.now;
     this.#newExecutionId = options.newExecutionId ?? (() => globalThis.crypto.randomUUID());
     this.#log = options.logger ?? silentLogger;
+    this.#observe = options.observe;
     this.#turns = new Pump({
       next: () => this.#store.nextWorkflowWorkItem(this.#clock()),
       run: (item) => this.#runTurn(item),
@@ -116,6 +124,15 @@ export class Engine {
       }
       result = notRegistered(name);
     }
+    const observe = this.#observe;
+    const startedAt = observe ? preciseNow() : 0;
+    observe?.({
+      type: "turn-started",
+      instanceId: item.instanceId,
+      name,
+      status: state.status,
+      at: startedAt,
+    });
     if (executor) {
       try {
         result = await executor.executeWorkflow({
@@ -133,6 +150,13 @@ export class Engine {
         );
         executor.evict?.(item.instanceId);
         await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+        observe?.({
+          type: "turn-abandoned",
+          instanceId: item.instanceId,
+          name,
+          reason: "executor-failed",
+          at: preciseNow(),
+        });
         return;
       }
     }
@@ -140,11 +164,33 @@ export class Engine {
     const historyLength = outcome.history === "reset" ? 0 : item.historyLength + outcome.newEvents.length;
     const finished = outcome.history === "reset" || isTerminalStatus(outcome.state.status);
     executor?.turnApplied?.(item.instanceId, executionId, historyLength, finished);
+    const executedAt = observe ? preciseNow() : 0;
     try {
       await this.#store.completeWorkflowWorkItem(item, outcome);
+      observe?.({
+        type: "turn-committed",
+        instanceId: item.instanceId,
+        name,
+        before: state.status,
+        after: outcome.state.status,
+        createdAt: outcome.state.createdAt,
+        scheduledStartAt: outcome.state.scheduledStartAt,
+        startedAt,
+        executedAt,
+        committedAt: preciseNow(),
+        activities: outcome.activities,
+      });
     } catch (error) {
       executor?.evict?.(item.instanceId);
-      if (isWeftError(error, "lock_lost")) {
+      const refused = isWeftError(error, "lock_lost");
+      observe?.({
+        type: "turn-abandoned",
+        instanceId: item.instanceId,
+        name,
+        reason: refused ? "commit-refused" : "commit-failed",
+        at: preciseNow(),
+      });
+      if (refused) {
         // Another turn of the instance got there first; this one's events are still in the store.
         this.#log.warn(
           { err: error, instanceId: item.instanceId },
@@ -160,6 +206,9 @@ export class Engine {
     const { task } = item;
     const executor = this.#router.activityExecutor(task.name);
     let outcome: Awaited<ReturnType<NonNullable<typeof executor>["executeActivity"]>>;
+    const observe = this.#observe;
+    const startedAt = observe ? preciseNow() : 0;
+    observe?.({ type: "activity-started", task, dispatchCount: item.dispatchCount, at: startedAt });
     if (!executor) {
       if (!this.#router.failUnknownNames) {
         await this.#store.abandonActivityWorkItem(item, RETRY_DELAY_MS);
@@ -180,6 +229,13 @@ export class Engine {
           "activity did not complete; retrying",
         );
         await this.#store.abandonActivityWorkItem(item, RETRY_DELAY_MS);
+        observe?.({
+          type: "activity-finished",
+          task,
+          outcome: "recoverable",
+          startedAt,
+          finishedAt: preciseNow(),
+        });
         return;
       }
     }
@@ -189,6 +245,13 @@ export class Engine {
       "failure" in outcome
         ? { type: "TaskFailed", eventId: -1, timestamp, taskScheduledId, failure: outcome.failure }
         : { type: "TaskCompleted", eventId: -1, timestamp, taskScheduledId, result: outcome.result };
+    observe?.({
+      type: "activity-finished",
+      task,
+      outcome: "failure" in outcome ? "failed" : "success",
+      startedAt,
+      finishedAt: preciseNow(),
+    });
     try {
       await this.#store.completeActivityWorkItem(item, event);
     } catch (error) {

@@ -8,6 +8,7 @@ import { WeftError } from "../core/errors.js";
 import type { Activity, Workflow } from "../core/replay/types.js";
 import { Engine } from "../engine/engine.js";
 import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
+import type { LifecycleObserver } from "../engine/lifecycle.js";
 import type { Logger } from "../engine/logger.js";
 import { WorkflowService } from "../engine/service.js";
 import { SqliteStore } from "../store/sqlite/sqlite-store.js";
@@ -27,6 +28,8 @@ export interface WorkflowRuntimeOptions {
   /** Runs names not registered here (the gRPC sidecar's remote workers). Unknown names then wait, not fail. */
   remote?: Omit<ExecutorRouter, "failUnknownNames">;
   logger?: Logger;
+  /** Told what happens to turns, activities and management calls (metrics, traces); see engine/lifecycle.ts. */
+  observe?: LifecycleObserver;
 }
 
 export class WorkflowRuntime {
@@ -91,13 +94,14 @@ export class WorkflowRuntime {
         this.#store = new SqliteStore({ path });
       }
     }
-    this.#service ??= new WorkflowService(this.#store);
+    this.#service ??= new WorkflowService(this.#store, { observe: options.observe });
     this.#engine = new Engine({
       store: this.#store,
       router: this.#router(),
       maxConcurrentTurns: options.maxConcurrentTurns,
       maxConcurrentActivities: options.maxConcurrentActivities,
       logger: options.logger,
+      observe: options.observe,
     });
     this.#engine.start();
   }
@@ -121,6 +125,11 @@ export class WorkflowRuntime {
   get service(): WorkflowService {
     if (!this.#service) throw new WeftError("unavailable", "the workflow runtime is not started");
     return this.#service;
+  }
+
+  /** @internal The store the runtime runs on (metrics read its statistics); undefined before start. */
+  get store(): Store | undefined {
+    return this.#store;
   }
 
   /** @internal For tests and metrics. */

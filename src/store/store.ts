@@ -49,6 +49,22 @@ export interface AddEventOptions {
   dedupKey?: string;
 }
 
+/** Figures an operator watches, read from the store so every node of a shared store answers the same. */
+export interface StoreStatistics {
+  /** Instances by workflow name and status. */
+  instances: { name: string; status: RuntimeStatus; count: number }[];
+  /** Instances with events due now whose turn no engine has taken yet. */
+  readyTurns: number;
+  /** When the longest-waiting of them became due (undefined when there are none). */
+  oldestReadyTurnAt?: number;
+  /** Activities due now that no engine runs yet. */
+  readyActivities: number;
+  oldestReadyActivityAt?: number;
+  /** Commits this store made from this process and the writes they carried (steps per commit = writes/commits). */
+  commits: number;
+  writes: number;
+}
+
 export interface PurgeOptions {
   recursive: boolean;
 }
@@ -86,6 +102,9 @@ export interface Store {
   listInstances(filter: InstanceFilter): Promise<InstanceState[]>;
   /** Deletes a terminal instance (and, if asked, its children). `not_found`, or `failed_precondition` if active. */
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number>;
+
+  /** Instance counts and backlog (for metrics); reads the whole instance table's status index, so not for hot paths. */
+  statistics(now: number): Promise<StoreStatistics>;
 
   /** Work availability and instance changes (after they are durable). Returns the unsubscribe function. */
   watch(listener: (event: StoreEvent) => void): () => void;

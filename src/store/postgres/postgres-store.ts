@@ -22,6 +22,7 @@ import type {
   PurgeOptions,
   Store,
   StoreEvent,
+  StoreStatistics,
   WorkflowWorkItem,
 } from "../store.js";
 import { ClaimQueue } from "./claim-queue.js";
@@ -40,6 +41,7 @@ import {
   pgTypes,
   toInstanceState,
 } from "./rows.js";
+import { type StatisticsRow, statisticsQuery, toStatistics } from "./statistics.js";
 import {
   type ActivityReceipt,
   activityRowId,
@@ -310,6 +312,11 @@ export class PostgresStore implements Store {
   async getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {
     if (!(await this.getInstance(instanceId))) return undefined;
     return this.loadHistory(instanceId);
+  }
+
+  async statistics(now: number): Promise<StoreStatistics> {
+    const result = await this.#read<StatisticsRow>(statisticsQuery(now));
+    return toStatistics(result.rows[0]!, this.#commits.stats);
   }
 
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {

@@ -6,7 +6,7 @@
  */
 import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
 import type { WeftErrorCode } from "../../core/errors.js";
-import type { InboxEvent } from "../../core/history.js";
+import type { InboxEvent, RuntimeStatus } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import type { ActivityTaskColumns } from "../rows.js";
 import type { InstanceFilter } from "../store.js";
@@ -62,7 +62,8 @@ export type Command =
   | { op: "getInstance"; instanceId: string }
   | { op: "loadHistory"; instanceId: string }
   | { op: "getActivity"; rowId: number }
-  | { op: "list"; filter: InstanceFilter };
+  | { op: "list"; filter: InstanceFilter }
+  | { op: "countInstances" };
 
 export interface InboxRow {
   id: number;
@@ -93,6 +94,7 @@ export interface Values {
   loadHistory: string[] | undefined;
   getActivity: ActivityRow | undefined;
   list: InstanceRow[];
+  countInstances: { name: string; status: RuntimeStatus; count: number }[];
 }
 
 /** An instance row as last written, for the main thread's cache. */

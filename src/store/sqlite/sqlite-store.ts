@@ -20,6 +20,7 @@ import type {
   PurgeOptions,
   Store,
   StoreEvent,
+  StoreStatistics,
   WorkflowWorkItem,
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
@@ -270,6 +271,20 @@ export class SqliteStore implements Store {
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {
     await this.#thread.durable();
     return (await this.#thread.send({ op: "list", filter })).map(toInstanceState);
+  }
+
+  /** Counts from the table; the backlog from the ready indexes, which know what this process has leased. */
+  async statistics(_now: number): Promise<StoreStatistics> {
+    await this.#thread.durable();
+    const instances = await this.#thread.send({ op: "countInstances" });
+    return {
+      instances,
+      readyTurns: this.#workflows.readyCount,
+      oldestReadyTurnAt: this.#workflows.oldestReadyAt,
+      readyActivities: this.#activities.readyCount,
+      oldestReadyActivityAt: this.#activities.oldestReadyAt,
+      ...this.#thread.stats,
+    };
   }
 
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {

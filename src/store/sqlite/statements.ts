@@ -26,6 +26,8 @@ const SQL = {
     "UPDATE instances SET updated_at = ?, custom_status = ?, history_length = ? WHERE instance_no = ?",
   deleteInstance: "DELETE FROM instances WHERE instance_id = ?",
   childrenOf: "SELECT instance_id, status FROM instances WHERE parent_instance_id = ?",
+  /** For metrics: a scan of the table, run only when scraped. */
+  countInstances: "SELECT name, status, COUNT(*) AS count FROM instances GROUP BY name, status",
 
   insertHistory: "INSERT INTO history (instance_no, seq, events) VALUES (?, ?, ?)",
   loadHistory: `SELECT events FROM history WHERE instance_no = (${NUMBER_OF}) ORDER BY seq`,

@@ -142,6 +142,8 @@ function serve(
         return { value: sql.getActivity.get(command.rowId) };
       case "list":
         return { value: list(db, command.filter) };
+      case "countInstances":
+        return { value: sql.countInstances.all() };
     }
   };
 
