@@ -15,7 +15,7 @@ import type { ActivityWorkItem, Store, StoreEvent, WorkflowWorkItem } from "./st
 export interface StoreContractOptions {
   name: string;
   /** A store on a fresh, empty database, and how to dispose of that database after the store is closed. */
-  newStore(): Promise<{ store: Store; cleanup?: () => Promise<void> }>;
+  newStore(options?: { lifecycleEvents?: boolean }): Promise<{ store: Store; cleanup?: () => Promise<void> }>;
 }
 
 const LATER = 60_000;

@@ -5,6 +5,7 @@
  * left half-migrated. Migrations are never edited once released: a change is a new entry.
  */
 import type pg from "pg";
+import { LIFECYCLE_EVENTS_MIGRATION } from "./lifecycle-events.js";
 
 interface Migration {
   version: number;
@@ -82,6 +83,7 @@ export const MIGRATIONS: readonly Migration[] = [
         created_at BIGINT NOT NULL
       );`,
   },
+  { version: 2, description: "lifecycle-event outbox and relay cursors", sql: LIFECYCLE_EVENTS_MIGRATION },
 ];
 
 /** The tables the migrations create, for maintenance (housekeeper.ts). */

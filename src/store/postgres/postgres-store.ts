@@ -19,6 +19,7 @@ import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  LifecycleEventLog,
   PurgeOptions,
   Store,
   StoreEvent,
@@ -29,6 +30,7 @@ import { ClaimQueue } from "./claim-queue.js";
 import { type Committed, GroupCommit, storeError } from "./group-commit.js";
 import { Housekeeper } from "./housekeeper.js";
 import { LeaseKeeper } from "./lease-keeper.js";
+import { postgresEventLog } from "./lifecycle-events.js";
 import { type LocalResult, LocalTurns } from "./local-turns.js";
 import { migrate } from "./migrations.js";
 import { encodeNotices, type Notice, NotificationListener } from "./notifications.js";
@@ -67,6 +69,8 @@ export interface PostgresStoreOptions {
    * to whichever node claims it first.
    */
   eagerStarts?: boolean;
+  /** Write lifecycle events to the outbox with each status change (see `lifecycleEvents`). */
+  lifecycleEvents?: boolean;
   logger?: Logger;
 }
 
@@ -97,6 +101,7 @@ export class PostgresStore implements Store {
   #refreshing: Promise<void> | undefined;
   #refreshAgain = false;
   readonly #claimStats = { claims: 0, items: 0 };
+  readonly lifecycleEvents: LifecycleEventLog | undefined;
   /** Work this node gave back with a delay, and until when it leaves that work to the other nodes. */
   readonly #avoidTurns = new Map<string, number>();
   readonly #avoidActivities = new Map<number, number>();
@@ -141,7 +146,9 @@ export class PostgresStore implements Store {
       channel: this.#channel,
       nodeId: this.#nodeId,
       onCommit: (plan, committed) => this.#committed(plan, committed),
+      lifecycleEvents: options.lifecycleEvents,
     });
+    this.lifecycleEvents = options.lifecycleEvents ? postgresEventLog((q) => this.#read(q)) : undefined;
     this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log);
     this.#housekeeper = new Housekeeper({ pool: this.#pool, schema, log: this.#log });
     this.#listener = new NotificationListener({

@@ -37,6 +37,14 @@ export interface TurnWrite {
   childStarts: StartRequest[];
   terminateChildren?: { output?: string };
   now: number;
+  /** Lifecycle events of the turn's status change, for the outbox (only when lifecycle events are on). */
+  lifecycle?: LifecycleRow[];
+}
+
+/** An outbox row: when the change happened, and the event as JSON text. */
+export interface LifecycleRow {
+  at: number;
+  event: string;
 }
 
 export interface ActivityRowWrite {
@@ -51,6 +59,8 @@ export type Command =
       activities: ActivityRowWrite[];
       /** The rows the engine's side already named and runs (a start with a new id): no conflict is expected. */
       named?: { instanceNo: number; inboxId: number };
+      /** A rerun starts RUNNING: its `started` event, when lifecycle events are on. */
+      lifecycle?: LifecycleRow[];
     }
   | { op: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | { op: "turn"; turn: TurnWrite }
@@ -63,7 +73,12 @@ export type Command =
   | { op: "loadHistory"; instanceId: string }
   | { op: "getActivity"; rowId: number }
   | { op: "list"; filter: InstanceFilter }
-  | { op: "countInstances" };
+  | { op: "countInstances" }
+  | { op: "readEvents"; after: number; limit: number }
+  | { op: "eventsTail" }
+  | { op: "claimCursor"; name: string; owner: string; until: number; now: number }
+  | { op: "saveCursor"; name: string; owner: string; position: string; until: number }
+  | { op: "pruneEvents"; before: number };
 
 export interface InboxRow {
   id: number;
@@ -95,6 +110,12 @@ export interface Values {
   getActivity: ActivityRow | undefined;
   list: InstanceRow[];
   countInstances: { name: string; status: RuntimeStatus; count: number }[];
+  readEvents: { seq: number; event: string }[];
+  eventsTail: number;
+  /** The position, null when none was saved, or undefined while another owner holds the cursor. */
+  claimCursor: string | null | undefined;
+  saveCursor: boolean;
+  pruneEvents: number;
 }
 
 /** An instance row as last written, for the main thread's cache. */

@@ -11,12 +11,14 @@ import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import { type InstanceState, pendingInstance, type StartRequest, startEvent } from "../../core/instance.js";
+import { lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";
 import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  LifecycleEventLog,
   PurgeOptions,
   Store,
   StoreEvent,
@@ -25,7 +27,7 @@ import type {
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
 import { type LocalResult, LocalResults } from "./local-results.js";
-import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
+import type { ActivityRowWrite, CachedInstance, Effects, LifecycleRow, TurnWrite } from "./protocol.js";
 import { instanceParams, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
 
@@ -36,6 +38,8 @@ export interface SqliteStoreOptions {
   maxWritesPerCommit?: number;
   /** Instance rows kept in memory, so a turn is leased without reading its row (default 4,096). */
   stateCacheSize?: number;
+  /** Write lifecycle events to the outbox with each status change (see `lifecycleEvents`). */
+  lifecycleEvents?: boolean;
 }
 
 /** What a leased turn consumes (inbox rows, activity results handed over in memory), and its instance's number. */
@@ -73,11 +77,13 @@ export class SqliteStore implements Store {
   /** Turns leased together with one that needed reads, handed out next. */
   readonly #prepared: WorkflowWorkItem[] = [];
   readonly #stateCacheSize: number;
+  readonly lifecycleEvents: LifecycleEventLog | undefined;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.#thread = new ThreadClient(options.path, { maxWritesPerCommit: options.maxWritesPerCommit });
     this.#stateCacheSize = options.stateCacheSize ?? STATE_CACHE_SIZE;
+    this.lifecycleEvents = options.lifecycleEvents ? this.#eventLog() : undefined;
     const { inbox, activities } = this.#thread.opened;
     const now = Date.now();
     for (const row of inbox) {
@@ -95,7 +101,12 @@ export class SqliteStore implements Store {
   createInstance(request: StartRequest): Promise<void> {
     if (request.newId && !request.resume) return this.#createNew(request);
     const activities = this.#activityRows(request.resume?.activities ?? []);
-    return this.#thread.send({ op: "create", request, activities }, (effects, seq) => {
+    // A rerun starts RUNNING at once.
+    const lifecycle =
+      this.lifecycleEvents && request.resume
+        ? lifecycleRows("PENDING", { ...pendingInstance(request), status: "RUNNING", updatedAt: request.now })
+        : undefined;
+    return this.#thread.send({ op: "create", request, activities, lifecycle }, (effects, seq) => {
       this.#follow(effects, seq);
       this.#dispatch(activities, request.now);
     });
@@ -198,6 +209,8 @@ export class SqliteStore implements Store {
       terminateChildren: outcome.terminateChildren,
       now,
     };
+    if (this.lifecycleEvents && before.status !== state.status)
+      turn.lifecycle = lifecycleRows(before.status, state);
     const done = this.#thread.send({ op: "turn", turn }, (effects, seq) => this.#follow(effects, seq), true);
     this.#cache({ instanceNo: receipt.instanceNo, state, historyLength: length }, this.#thread.lastSeq);
     if (terminal) this.#inbox.clear(id);
@@ -308,6 +321,32 @@ export class SqliteStore implements Store {
     this.#workflows.close();
     this.#activities.close();
     await this.#thread.close();
+  }
+
+  #eventLog(): LifecycleEventLog {
+    const thread = this.#thread;
+    return {
+      read: async (after, limit) => {
+        if (after !== undefined && !/^\d{1,15}$/.test(after)) throw badEventId(after);
+        const rows = await thread.send({
+          op: "readEvents",
+          after: after === undefined ? 0 : Number(after),
+          limit,
+        });
+        return rows.map((r) => ({ id: String(r.seq), event: JSON.parse(r.event) }));
+      },
+      tail: async () => {
+        const seq = await thread.send({ op: "eventsTail" });
+        return seq > 0 ? String(seq) : undefined;
+      },
+      claimCursor: async (name, owner, until, now) => {
+        const position = await thread.send({ op: "claimCursor", name, owner, until, now });
+        return position === undefined ? false : (position ?? undefined);
+      },
+      saveCursor: (name, owner, position, until) =>
+        thread.send({ op: "saveCursor", name, owner, position, until }),
+      prune: (before) => thread.send({ op: "pruneEvents", before }),
+    };
   }
 
   async #leaseTurn(instanceId: string, now: number): Promise<WorkflowWorkItem | undefined> {
@@ -421,4 +460,12 @@ export class SqliteStore implements Store {
   #emit(event: StoreEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+function lifecycleRows(before: InstanceState["status"], state: InstanceState): LifecycleRow[] {
+  return lifecycleEventsOf(before, state).map((event) => ({ at: event.time, event: JSON.stringify(event) }));
+}
+
+function badEventId(id: string): WeftError {
+  return new WeftError("invalid_argument", `'${id.slice(0, 40)}' is not an event id of this store`);
 }

@@ -97,11 +97,19 @@ function serve(
 ): void {
   const writer = new SqliteWriter(db, sql, ids);
   let processed = 0;
+  /** The newest lifecycle event known committed: readers never see past it (the open batch's rows are visible). */
+  let committedEventSeq = lastEventSeq(sql);
   const post = (reply: Reply) => port.postMessage(reply);
   const commits = new GroupCommit(db, {
     maxWrites: maxWritesPerCommit,
     beforeCommit: () => writer.insertHeldBack(),
-    onCommit: () => post({ kind: "durable", upTo: processed, stats: { ...commits.stats } }),
+    onCommit: () => {
+      if (writer.wroteEvents) {
+        writer.wroteEvents = false;
+        committedEventSeq = lastEventSeq(sql);
+      }
+      post({ kind: "durable", upTo: processed, stats: { ...commits.stats } });
+    },
     onFailure: (error) => post({ kind: "failed", message: (error as Error).message }),
   });
   const write = (fn: () => unknown, undoable = true): Outcome => {
@@ -115,7 +123,9 @@ function serve(
     if (command.op !== "turn" && writer.holdsBack) write(() => writer.insertHeldBack(), false);
     switch (command.op) {
       case "create":
-        return write(() => writer.create(command.request, command.activities, command.named));
+        return write(() =>
+          writer.create(command.request, command.activities, command.named, command.lifecycle),
+        );
       case "event":
         return write(() => writer.event(command.instanceId, command.event, command.now, command.dedupKey));
       case "turn":
@@ -144,6 +154,24 @@ function serve(
         return { value: list(db, command.filter) };
       case "countInstances":
         return { value: sql.countInstances.all() };
+      case "readEvents":
+        return { value: sql.readLifecycleEvents.all(command.after, committedEventSeq, command.limit) };
+      case "eventsTail":
+        return { value: committedEventSeq };
+      case "claimCursor":
+        return write(() => {
+          const { name, owner, until, now } = command;
+          const row = sql.claimCursor.get({ name, owner, until, now }) as
+            | { position: string | null }
+            | undefined;
+          return row ? row.position : undefined;
+        });
+      case "saveCursor":
+        return write(
+          () => sql.saveCursor.run(command.position, command.until, command.name, command.owner).changes > 0,
+        );
+      case "pruneEvents":
+        return write(() => sql.pruneLifecycleEvents.run(command.before).changes);
     }
   };
 
@@ -191,6 +219,10 @@ function list(db: Database.Database, filter: InstanceFilter): unknown[] {
     `SELECT * FROM instances ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
     `ORDER BY instance_id LIMIT ${Math.min(Math.max(filter.limit ?? 100, 1), 10_000)}`;
   return db.prepare(sql).all(...params);
+}
+
+function lastEventSeq(sql: Statements): number {
+  return (sql.lastLifecycleSeq.get() as { seq: number }).seq;
 }
 
 function readiness(sql: Statements): Opened {

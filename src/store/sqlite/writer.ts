@@ -17,7 +17,7 @@ import {
 } from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
 import type { LocalResult } from "./local-results.js";
-import type { ActivityRowWrite, Effects, TurnWrite } from "./protocol.js";
+import type { ActivityRowWrite, Effects, LifecycleRow, TurnWrite } from "./protocol.js";
 import type { RowIds } from "./row-ids.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
 import type { Statements } from "./statements.js";
@@ -37,6 +37,8 @@ export class SqliteWriter {
    * next turn before the batch commits, and then neither the insert nor the delete is needed.
    */
   readonly #heldBack = new Map<number, ActivityParams>();
+  /** Whether the open batch wrote lifecycle events (the thread then learns the newest seq after its COMMIT). */
+  wroteEvents = false;
 
   constructor(db: Database.Database, sql: Statements, ids: RowIds) {
     this.#db = db;
@@ -55,6 +57,7 @@ export class SqliteWriter {
     request: StartRequest,
     activities: readonly ActivityRowWrite[],
     named?: { instanceNo: number; inboxId: number },
+    lifecycle?: readonly LifecycleRow[],
   ): void {
     const existing = this.#status(request.instanceId);
     const conflict = startConflict(existing?.status, request);
@@ -67,6 +70,7 @@ export class SqliteWriter {
     const state = pendingInstance(request);
     if (request.resume) {
       this.#resume(state, request.resume, activities, request.now);
+      if (lifecycle) this.#lifecycle(lifecycle);
       return;
     }
     this.#insertInstance(state, 0, named?.instanceNo);
@@ -111,6 +115,7 @@ export class SqliteWriter {
       this.#heldBack.set(rowId, activityParams(rowId, instanceNo, task, now));
     }
     this.#schedule(t.childStarts, t.messages, now);
+    if (t.lifecycle) this.#lifecycle(t.lifecycle);
     if (t.terminateChildren) {
       for (const child of this.#sql.childrenOf.all(id) as Pick<InstanceRow, "instance_id" | "status">[]) {
         if (isTerminalStatus(child.status)) continue;
@@ -195,6 +200,11 @@ export class SqliteWriter {
       instanceId,
       row: { id, execution_id: executionId, visible_at: visibleAt, event: text },
     });
+  }
+
+  #lifecycle(rows: readonly LifecycleRow[]): void {
+    for (const { at, event } of rows) this.#sql.insertLifecycleEvent.run(at, event);
+    if (rows.length > 0) this.wroteEvents = true;
   }
 
   #status(instanceId: string): Status | undefined {
