@@ -4,11 +4,14 @@
  * triggers: components/) and stays a few lines. Every section registers how to close what it opened;
  * `close()` runs those in reverse order, so the edges stop taking requests before the engine and the store stop.
  */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { FastifyPluginAsync } from "fastify";
 import { type Logger, pino } from "pino";
 import { GrpcSidecar } from "./api/grpc/sidecar.js";
 import { createHttpApp } from "./api/http/app.js";
+import { eventStreamRoutes } from "./api/http/routes/events.js";
 import { loadAppModule } from "./cli/app-module.js";
 import { WEFT_VERSION } from "./cli/version.js";
 import { planTriggers } from "./components/plan.js";
@@ -17,8 +20,10 @@ import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
 import { WeftError } from "./core/errors.js";
 import { observeAll } from "./engine/lifecycle.js";
+import { LifecycleRelay } from "./observability/lifecycle-relay.js";
 import { WorkflowMetrics } from "./observability/metrics.js";
 import { listenMetrics, metricsRoute } from "./observability/metrics-http.js";
+import { workflowEventsSinks } from "./observability/workflow-events.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
 import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
 import type { Store, StoreStatistics } from "./store/store.js";
@@ -44,6 +49,11 @@ export interface ServerOptions {
   metrics?: boolean;
   /** Also serve `/metrics` alone, without the API token, on this port (Dapr's `--metrics-port`). */
   metricsPort?: number;
+  /**
+   * Keep lifecycle events in the store's outbox and stream them at `GET /weft/v1/events`; on by itself when a
+   * `WorkflowEvents` resource asks for them to be published.
+   */
+  lifecycleEvents?: boolean;
 }
 
 export interface RunningServer {
@@ -70,9 +80,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ? await loadResources(options.resourcesPath)
       : undefined;
     const triggerPlan = planTriggers(resources ?? { components: [], subscriptions: [], others: [] });
+    const eventSinks = workflowEventsSinks(resources?.others ?? []);
+    const lifecycleEvents = options.lifecycleEvents === true || eventSinks.length > 0;
 
     // --- Store: the embedded SQLite file in dataDir, unless a store or a store URL is given ---
-    const store = options.store ?? (options.storeUrl ? await openStore(options.storeUrl, log) : undefined);
+    const store =
+      options.store ??
+      (options.storeUrl ? await openStore(options.storeUrl, log, lifecycleEvents) : undefined);
     if (store && !options.store) closers.push({ name: "store", close: () => store.close() });
 
     // --- Engine and the user's app module; names the app does not register run on gRPC workers ---
@@ -98,6 +112,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
       observe: observeAll(metrics ? [metrics.observe] : []),
+      lifecycleEvents,
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);
     await runtime.start();
@@ -116,9 +131,49 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await triggers.start();
     closers.push({ name: "triggers", close: () => triggers.close() });
 
+    // --- Lifecycle events: the store's outbox, relayed to WorkflowEvents' topics and streamed over SSE ---
+    const eventLog = lifecycleEvents ? runtime.store?.lifecycleEvents : undefined;
+    if (lifecycleEvents && !eventLog) {
+      throw new WeftError(
+        "failed_precondition",
+        "lifecycle events are asked for but the given store keeps none",
+      );
+    }
+    const onChange = (listener: () => void) =>
+      runtime.store!.watch((event) => {
+        if (event.kind === "instance-changed") listener();
+      });
+    if (eventLog && eventSinks.length > 0) {
+      for (const sink of eventSinks) {
+        if (!triggers.pubsubNames.includes(sink.pubsubName)) {
+          throw new WeftError(
+            "invalid_argument",
+            `${sink.file}: spec.pubsubname: no pub/sub component named '${sink.pubsubName}'`,
+          );
+        }
+      }
+      const relay = new LifecycleRelay({
+        log: eventLog,
+        sinks: eventSinks,
+        publisher: triggers,
+        owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        logger: log.child({ component: "lifecycle-events" }),
+      });
+      relay.start();
+      const unwatch = onChange(() => relay.wake());
+      closers.push({
+        name: "lifecycle-events",
+        close: async () => {
+          unwatch();
+          await relay.close();
+        },
+      });
+    }
+
     // --- HTTP API (Dapr workflow routes, Weft's routes, plugins such as pub/sub publish) ---
     const httpPlugins: FastifyPluginAsync[] = [publishRoutes(triggers)];
     if (metrics) httpPlugins.push(metricsRoute(metrics));
+    if (eventLog) httpPlugins.push(eventStreamRoutes({ log: eventLog, onChange }));
     const http = await createHttpApp({
       runtime,
       resources: resources?.components,
@@ -150,10 +205,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** Store URLs (`--store`, `WEFT_STORE`): each store kind adds its scheme here. */
-async function openStore(url: string, log: Logger): Promise<Store> {
+async function openStore(url: string, log: Logger, lifecycleEvents: boolean): Promise<Store> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? url;
   if (scheme === "postgres" || scheme === "postgresql") {
-    return PostgresStore.open({ ...postgresOptionsFromUrl(url), logger: log.child({ component: "store" }) });
+    return PostgresStore.open({
+      ...postgresOptionsFromUrl(url),
+      lifecycleEvents,
+      logger: log.child({ component: "store" }),
+    });
   }
   throw new WeftError(
     "invalid_argument",

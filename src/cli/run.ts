@@ -23,6 +23,7 @@ interface RunFlags {
   logLevel: string;
   metrics: boolean;
   metricsPort?: number;
+  lifecycleEvents?: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -62,6 +63,10 @@ export function runCommand(program: Command): void {
         .env("WEFT_METRICS_PORT")
         .argParser(parsePort),
     )
+    .option(
+      "--lifecycle-events",
+      "keep workflow lifecycle events and stream them at GET /weft/v1/events (on by itself with a WorkflowEvents resource)",
+    )
     .addOption(new Option("--store <url>", "store URL instead of the embedded SQLite file").env("WEFT_STORE"))
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -92,6 +97,7 @@ async function run(flags: RunFlags): Promise<void> {
       logger: log,
       metrics: flags.metrics,
       metricsPort: flags.metricsPort,
+      lifecycleEvents: flags.lifecycleEvents,
     });
   } catch (error) {
     log.fatal({ err: error }, `weft failed to start: ${(error as Error).message}`);

@@ -28,6 +28,8 @@ export interface WorkflowRuntimeOptions {
   /** Runs names not registered here (the gRPC sidecar's remote workers). Unknown names then wait, not fail. */
   remote?: Omit<ExecutorRouter, "failUnknownNames">;
   logger?: Logger;
+  /** The embedded store writes lifecycle events to its outbox (a given `store` decides this itself). */
+  lifecycleEvents?: boolean;
   /** Told what happens to turns, activities and management calls (metrics, traces); see engine/lifecycle.ts. */
   observe?: LifecycleObserver;
 }
@@ -91,7 +93,7 @@ export class WorkflowRuntime {
       else {
         const path = options.databasePath ?? ".weft/weft.db";
         if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-        this.#store = new SqliteStore({ path });
+        this.#store = new SqliteStore({ path, lifecycleEvents: options.lifecycleEvents });
       }
     }
     this.#service ??= new WorkflowService(this.#store, { observe: options.observe });
