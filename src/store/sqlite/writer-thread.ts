@@ -48,6 +48,8 @@ parentPort!.on("message", (request: OpenRequest) => {
     db = open(path, announce);
     if (!db) return;
     migrate(db);
+    // This process holds the file exclusively: whoever claimed a relay cursor before is gone.
+    db.exec("UPDATE event_cursors SET lease_until = 0");
     const sql = prepareStatements(db);
     ids.continueAfter(sql.lastRowIds.get() as LastRowIds);
     announce(readiness(sql));
