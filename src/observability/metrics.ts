@@ -4,9 +4,10 @@
  * dapr/dapr pkg/diagnostics/workflow_monitoring.go), so existing dashboards and alerts work unchanged; Weft's own
  * are named `weft_*`, in seconds. docs/observability.md says what each means.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { LifecycleFact, LifecycleObserver } from "../engine/lifecycle.js";
 import type { StoreStatistics } from "../store/store.js";
+import { FastCounter, FastHistogram, type HistogramSeries } from "./series.js";
 
 export interface MetricsOptions {
   /** Dapr's `app_id` label (default `weft`). */
@@ -37,95 +38,79 @@ export class WorkflowMetrics {
   /** Subscribe the engine to this. */
   readonly observe: LifecycleObserver = (fact) => this.#record(fact);
   readonly #options: MetricsOptions;
-  /** Label children by key: `labels()` hashes its arguments on every call, which the hot path avoids. */
-  readonly #children = new Map<object, Map<string, { inc(): void } | { observe(value: number): void }>>();
   #statistics: { at: number; value: Promise<StoreStatistics | undefined> } | undefined;
 
-  readonly #operationCount: Counter;
-  readonly #operationLatency: Histogram;
-  readonly #executionCount: Counter;
-  readonly #executionLatency: Histogram;
-  readonly #schedulingLatency: Histogram;
-  readonly #activityOperationCount: Counter;
-  readonly #activityOperationLatency: Histogram;
-  readonly #activityExecutionCount: Counter;
-  readonly #activityExecutionLatency: Histogram;
-  readonly #commitLatency: Histogram;
-  readonly #abandoned: Counter;
+  readonly #operationCount: FastCounter;
+  readonly #operationLatency: FastHistogram;
+  readonly #executionCount: FastCounter;
+  readonly #executionLatency: FastHistogram;
+  readonly #schedulingLatency: FastHistogram;
+  readonly #activityOperationCount: FastCounter;
+  readonly #activityOperationLatency: FastHistogram;
+  readonly #activityExecutionCount: FastCounter;
+  readonly #activityExecutionLatency: FastHistogram;
+  readonly #commitLatency: HistogramSeries;
+  readonly #abandoned: FastCounter;
 
   constructor(options: MetricsOptions = {}) {
     this.#options = options;
-    const registers = [this.registry];
-    this.registry.setDefaultLabels({
-      app_id: options.appId ?? "weft",
-      namespace: options.namespace ?? "default",
-    });
-    const counter = (name: string, help: string, labelNames: string[]) =>
-      new Counter({ name, help, labelNames, registers });
-    const histogram = (name: string, help: string, labelNames: string[], buckets: number[]) =>
-      new Histogram({ name, help, labelNames, buckets, registers });
+    const registry = this.registry;
+    registry.setDefaultLabels({ app_id: options.appId ?? "weft", namespace: options.namespace ?? "default" });
+    const counter = (name: string, help: string) => new FastCounter(registry, name, help);
+    const histogram = (name: string, help: string, buckets: readonly number[]) =>
+      new FastHistogram(registry, name, help, buckets);
 
     this.#operationCount = counter(
       "dapr_runtime_workflow_operation_count",
       "The number of successful/failed workflow operation requests.",
-      ["operation", "status"],
     );
     this.#operationLatency = histogram(
       "dapr_runtime_workflow_operation_latency",
       "The latencies of responses for workflow operation requests (ms).",
-      ["operation", "status"],
       LATENCY_MS,
     );
     this.#executionCount = counter(
       "dapr_runtime_workflow_execution_count",
       "The number of successful/failed/terminated/recoverable workflow executions.",
-      ["workflow_name", "status"],
     );
     this.#executionLatency = histogram(
       "dapr_runtime_workflow_execution_latency",
       "The total time taken to run a workflow to completion (ms).",
-      ["workflow_name", "status"],
       RUN_MS,
     );
     this.#schedulingLatency = histogram(
       "dapr_runtime_workflow_scheduling_latency",
       "Interval between workflow execution request and workflow execution (ms).",
-      ["workflow_name"],
       LATENCY_MS,
     );
     this.#activityOperationCount = counter(
       "dapr_runtime_workflow_activity_operation_count",
       "The number of successful/failed activity operation requests (activities scheduled).",
-      ["activity_name", "status"],
     );
     this.#activityOperationLatency = histogram(
       "dapr_runtime_workflow_activity_operation_latency",
       "The latencies of responses for activity operation requests (ms): the scheduling turn's commit.",
-      ["activity_name", "status"],
       LATENCY_MS,
     );
     this.#activityExecutionCount = counter(
       "dapr_runtime_workflow_activity_execution_count",
       "The number of successful/failed/recoverable activity executions.",
-      ["activity_name", "status"],
     );
     this.#activityExecutionLatency = histogram(
       "dapr_runtime_workflow_activity_execution_latency",
       "The total time taken to run an activity to completion (ms).",
-      ["activity_name", "status"],
       RUN_MS,
     );
     this.#commitLatency = histogram(
       "weft_store_commit_latency_seconds",
       "Time from a turn's outcome being handed to the store until it is durable.",
-      [],
       COMMIT_SECONDS,
-    );
+    ).of("", {});
     this.#abandoned = counter(
       "weft_workflow_turns_abandoned_total",
       "Turns that did not complete and run again: executor-failed, commit-refused (lease lost), commit-failed.",
-      ["reason"],
     );
+    const registers = [registry];
     this.#storeGauges(registers);
     if (options.workerStreams) {
       const streams = options.workerStreams;
@@ -138,7 +123,7 @@ export class WorkflowMetrics {
         },
       });
     }
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   }
 
   get contentType(): string {
@@ -154,84 +139,55 @@ export class WorkflowMetrics {
   #record(fact: LifecycleFact): void {
     switch (fact.type) {
       case "operation": {
-        const key = `${fact.operation}|${fact.status}`;
-        this.#count(this.#operationCount, key, { operation: fact.operation, status: fact.status });
-        this.#observe(this.#operationLatency, key, { operation: fact.operation, status: fact.status }, fact);
+        const { operation, status } = fact;
+        const key = `${operation}|${status}`;
+        this.#operationCount.of(key, { operation, status }).value += 1;
+        this.#operationLatency.of(key, { operation, status }).observe(fact.finishedAt - fact.startedAt);
         return;
       }
       case "turn-committed": {
         const { name, before, after } = fact;
         const commitMs = fact.committedAt - fact.executedAt;
-        this.#child(this.#commitLatency, "", {}).observe(commitMs / 1000);
+        this.#commitLatency.observe(commitMs / 1000);
         if (before === "PENDING" && after !== "PENDING") {
           const requested = Math.max(fact.createdAt, fact.scheduledStartAt ?? 0);
-          this.#child(this.#schedulingLatency, name, { workflow_name: name }).observe(
-            Math.max(0, fact.startedAt - requested),
-          );
+          this.#schedulingLatency
+            .of(name, { workflow_name: name })
+            .observe(Math.max(0, fact.startedAt - requested));
         }
         if (before !== after && after in EXECUTION_STATUS) {
           const status = EXECUTION_STATUS[after as keyof typeof EXECUTION_STATUS];
+          const key = `${name}|${status}`;
           const labels = { workflow_name: name, status };
-          this.#count(this.#executionCount, `${name}|${status}`, labels);
-          this.#child(this.#executionLatency, `${name}|${status}`, labels).observe(
-            Math.max(0, fact.committedAt - fact.createdAt),
-          );
+          this.#executionCount.of(key, labels).value += 1;
+          this.#executionLatency.of(key, labels).observe(Math.max(0, fact.committedAt - fact.createdAt));
         }
         for (const task of fact.activities) {
           const labels = { activity_name: task.name, status: "success" };
-          this.#count(this.#activityOperationCount, task.name, labels);
-          this.#child(this.#activityOperationLatency, task.name, labels).observe(commitMs);
+          this.#activityOperationCount.of(task.name, labels).value += 1;
+          this.#activityOperationLatency.of(task.name, labels).observe(commitMs);
         }
         return;
       }
       case "turn-abandoned":
-        this.#count(this.#abandoned, fact.reason, { reason: fact.reason });
+        this.#abandoned.of(fact.reason, { reason: fact.reason }).value += 1;
         if (fact.reason === "executor-failed") {
           const labels = { workflow_name: fact.name, status: "recoverable" };
-          this.#count(this.#executionCount, `${fact.name}|recoverable`, labels);
+          this.#executionCount.of(`${fact.name}|recoverable`, labels).value += 1;
         }
         return;
       case "activity-finished": {
         const { name } = fact.task;
         const key = `${name}|${fact.outcome}`;
         const labels = { activity_name: name, status: fact.outcome };
-        this.#count(this.#activityExecutionCount, key, labels);
-        this.#observe(this.#activityExecutionLatency, key, labels, fact);
+        this.#activityExecutionCount.of(key, labels).value += 1;
+        this.#activityExecutionLatency.of(key, labels).observe(Math.max(0, fact.finishedAt - fact.startedAt));
         return;
       }
       case "turn-started":
       case "activity-started":
         return;
     }
-  }
-
-  #count(metric: Counter, key: string, labels: Record<string, string>): void {
-    (this.#child(metric, key, labels) as { inc(): void }).inc();
-  }
-
-  #observe(
-    metric: Histogram,
-    key: string,
-    labels: Record<string, string>,
-    span: { startedAt: number; finishedAt: number },
-  ): void {
-    this.#child(metric, key, labels).observe(Math.max(0, span.finishedAt - span.startedAt));
-  }
-
-  #child(metric: Counter, key: string, labels: Record<string, string>): { inc(): void };
-  #child(metric: Histogram, key: string, labels: Record<string, string>): { observe(value: number): void };
-  #child(metric: Counter | Histogram, key: string, labels: Record<string, string>) {
-    let children = this.#children.get(metric);
-    if (!children) {
-      children = new Map();
-      this.#children.set(metric, children);
-    }
-    let child = children.get(key);
-    if (!child) {
-      child = metric.labels(labels);
-      children.set(key, child);
-    }
-    return child;
   }
 
   /** Gauges and counters read from the store when scraped; every node of a shared store shows the same figures. */

@@ -115,6 +115,13 @@ function expectWorkload(text: string): void {
       status: "success",
     }),
   ).toBe(6);
+  const buckets = { activity_name: "Double", status: "success" };
+  expect(count("dapr_runtime_workflow_activity_execution_latency_bucket", { ...buckets, le: "+Inf" })).toBe(
+    6,
+  );
+  expect(count("dapr_runtime_workflow_activity_execution_latency_bucket", { ...buckets, le: "100000" })).toBe(
+    6,
+  );
   expect(count("weft_workflow_instances", { workflow_name: "Chain", status: "COMPLETED" })).toBe(3);
   expect(count("weft_workflow_instances", { workflow_name: "Fails", status: "FAILED" })).toBe(1);
   expect(count("weft_workflow_instances", { workflow_name: "Waits", status: "TERMINATED" })).toBe(1);
