@@ -2,7 +2,7 @@
  * Prometheus metrics end to end: a server runs a known workload, then `/metrics` (on the HTTP port and on its own
  * port) shows Dapr's workflow metrics and Weft's own with exact counts, on SQLite and on PostgreSQL.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -153,6 +153,18 @@ describe("metrics", () => {
         return body;
       });
       expect(text).toContain("# TYPE dapr_runtime_workflow_operation_latency histogram");
+      // Every metric the Grafana dashboard queries is one this server exposes.
+      const dashboard = readFileSync(
+        resolve(import.meta.dirname, "../../deploy/grafana/weft-workflows.json"),
+        "utf8",
+      );
+      const exposed = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]));
+      const queried = new Set(
+        [...dashboard.matchAll(/\b((?:dapr|weft|process|nodejs)_[a-z0-9_]+)\{/g)].map((m) => m[1]!),
+      );
+      const base = (name: string) => name.replace(/_(bucket|sum|count)$/, "");
+      expect([...queried].filter((name) => !exposed.has(name) && !exposed.has(base(name)))).toEqual([]);
+      expect(queried.size).toBeGreaterThan(10);
       const own = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
       expect(own.status).toBe(200);
       expectWorkload(await own.text());
