@@ -10,10 +10,11 @@ const metrics = new WorkflowMetrics({ processMetrics: false });
 const task = { instanceId: "i", executionId: "e", taskId: 1, name: "step" };
 const t = Date.now();
 const step: LifecycleFact[] = [
-  { type: "turn-started", instanceId: "i", name: "sequential", status: "RUNNING", at: t },
+  { type: "turn-started", instanceId: "i", executionId: "e", name: "sequential", status: "RUNNING", at: t },
   {
     type: "turn-committed",
     instanceId: "i",
+    executionId: "e",
     name: "sequential",
     before: "RUNNING",
     after: "RUNNING",

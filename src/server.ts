@@ -23,6 +23,7 @@ import { observeAll } from "./engine/lifecycle.js";
 import { LifecycleRelay } from "./observability/lifecycle-relay.js";
 import { WorkflowMetrics } from "./observability/metrics.js";
 import { listenMetrics, metricsRoute } from "./observability/metrics-http.js";
+import { tracingFromEnv } from "./observability/tracing.js";
 import { workflowEventsSinks } from "./observability/workflow-events.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
 import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
@@ -106,12 +107,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
               runtime.store?.statistics(now) ?? Promise.reject(new Error("the store is not open")),
             workerStreams: () => sidecar.workerStreams,
           });
+    // Traces only when the OTLP environment variables name an endpoint.
+    const tracing = tracingFromEnv();
+    if (tracing) closers.push({ name: "tracing", close: () => tracing.shutdown() });
     const runtime: WorkflowRuntime = new WorkflowRuntime({
       databasePath: join(options.dataDir, "weft.db"),
       store,
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
-      observe: observeAll(metrics ? [metrics.observe] : []),
+      observe: observeAll([metrics?.observe, tracing?.observe].filter((o) => o !== undefined)),
       lifecycleEvents,
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);

@@ -9,7 +9,7 @@ import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history.js
 import { isTerminalStatus } from "../core/history.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
-import type { LifecycleObserver } from "./lifecycle.js";
+import { type LifecycleObserver, TRACEPARENT_METADATA } from "./lifecycle.js";
 import type { Logger } from "./logger.js";
 import { silentLogger } from "./logger.js";
 import { Pump } from "./pump.js";
@@ -126,10 +126,13 @@ export class Engine {
     }
     const observe = this.#observe;
     const startedAt = observe ? preciseNow() : 0;
+    const traceparent = observe ? state.metadata?.[TRACEPARENT_METADATA] : undefined;
     observe?.({
       type: "turn-started",
       instanceId: item.instanceId,
+      executionId,
       name,
+      traceparent,
       status: state.status,
       at: startedAt,
     });
@@ -170,7 +173,9 @@ export class Engine {
       observe?.({
         type: "turn-committed",
         instanceId: item.instanceId,
+        executionId,
         name,
+        traceparent,
         before: state.status,
         after: outcome.state.status,
         createdAt: outcome.state.createdAt,

@@ -10,12 +10,18 @@ import type { RuntimeStatus } from "../core/history.js";
 /** Dapr's names for the management calls it counts (`dapr_runtime_workflow_operation_count`). */
 export type OperationName = "create_workflow" | "get_workflow" | "add_event" | "purge_workflow";
 
+/** The instance metadata key that keeps the W3C `traceparent` a workflow was started with (for traces). */
+export const TRACEPARENT_METADATA = "weft.traceparent";
+
 export type LifecycleFact =
   /** A leased turn is about to run on its executor. */
   | {
       readonly type: "turn-started";
       readonly instanceId: string;
+      readonly executionId: string;
       readonly name: string;
+      /** The W3C trace context the workflow was started with, if any. */
+      readonly traceparent?: string;
       readonly status: RuntimeStatus;
       readonly at: number;
     }
@@ -23,7 +29,9 @@ export type LifecycleFact =
   | {
       readonly type: "turn-committed";
       readonly instanceId: string;
+      readonly executionId: string;
       readonly name: string;
+      readonly traceparent?: string;
       readonly before: RuntimeStatus;
       readonly after: RuntimeStatus;
       /** When the instance was created, and when its start was scheduled for (if later). */

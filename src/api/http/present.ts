@@ -1,6 +1,7 @@
 /** Weft's instance state and history in the JSON shapes the HTTP API answers with. */
 import type { HistoryEvent } from "../../core/history.js";
 import type { InstanceState } from "../../core/instance.js";
+import { TRACEPARENT_METADATA } from "../../engine/lifecycle.js";
 
 /** Dapr's `GetWorkflowResponse` (json names of workflow.proto), plus the start metadata when there is some. */
 export interface DaprWorkflowJson {
@@ -32,7 +33,8 @@ export function toDaprWorkflow(state: InstanceState): DaprWorkflowJson {
     runtimeStatus: state.status,
     properties,
   };
-  if (state.metadata && Object.keys(state.metadata).length > 0) json.metadata = state.metadata;
+  const metadata = userMetadata(state);
+  if (metadata) json.metadata = metadata;
   return json;
 }
 
@@ -41,7 +43,7 @@ export function toAlpha1Info(state: InstanceState) {
   return {
     WFInfo: { instance_id: state.instanceId },
     start_time: new Date(state.createdAt).toISOString(),
-    metadata: { ...state.metadata, status: titleCase(state.status) },
+    metadata: { ...userMetadata(state), status: titleCase(state.status) },
   };
 }
 
@@ -60,4 +62,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function titleCase(status: string): string {
   return status.charAt(0) + status.slice(1).toLowerCase();
+}
+
+/** The start metadata the caller gave: without the trace context Weft keeps beside it. */
+function userMetadata(state: InstanceState): Record<string, string> | undefined {
+  if (!state.metadata) return undefined;
+  const { [TRACEPARENT_METADATA]: _trace, ...rest } = state.metadata;
+  return Object.keys(rest).length > 0 ? rest : undefined;
 }
