@@ -13,6 +13,17 @@ export type OperationName = "create_workflow" | "get_workflow" | "add_event" | "
 /** The instance metadata key that keeps the W3C `traceparent` a workflow was started with (for traces). */
 export const TRACEPARENT_METADATA = "weft.traceparent";
 
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** Start metadata with a caller's W3C `traceparent` kept beside it (ignored unless well-formed). */
+export function withTraceparent(
+  metadata: Record<string, string> | undefined,
+  traceparent: unknown,
+): Record<string, string> | undefined {
+  if (typeof traceparent !== "string" || !TRACEPARENT.test(traceparent)) return metadata;
+  return { ...metadata, [TRACEPARENT_METADATA]: traceparent };
+}
+
 export type LifecycleFact =
   /** A leased turn is about to run on its executor. */
   | {

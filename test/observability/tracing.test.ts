@@ -3,8 +3,12 @@
  * execution (a child of the caller's span, in the caller's trace), one per turn and one per activity run (children
  * of the execution's span). Without the OTLP environment variables tracing is off.
  */
+
+import { credentials, Metadata } from "@grpc/grpc-js";
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { describe, expect, test } from "vitest";
+import { taskHubClientClass } from "../../src/api/grpc/service-definition.js";
+import { GrpcSidecar } from "../../src/api/grpc/sidecar.js";
 import { createHttpApp } from "../../src/api/http/app.js";
 import type { ActivityContext, WorkflowContext } from "../../src/index.js";
 import { WorkflowRuntime } from "../../src/index.js";
@@ -93,6 +97,45 @@ describe("tracing", () => {
       expect(spans.filter((s) => s.parentSpanContext?.spanId === run.spanContext().spanId)).toHaveLength(5);
     } finally {
       await runtime.stop();
+      await tracing.shutdown();
+    }
+  });
+
+  test("a gRPC StartInstance with traceparent metadata parents the execution", async () => {
+    const exporter = new InMemorySpanExporter();
+    const tracing = new WorkflowTracing(new SimpleSpanProcessor(exporter));
+    const sidecar = new GrpcSidecar();
+    const runtime = new WorkflowRuntime({
+      databasePath: ":memory:",
+      remote: sidecar.router,
+      observe: tracing.observe,
+    });
+    runtime.registerWorkflow(Chain).registerActivity(Double);
+    sidecar.attach(runtime);
+    await runtime.start();
+    const port = await sidecar.listen("127.0.0.1", 0);
+    const client = new (taskHubClientClass())(`127.0.0.1:${port}`, credentials.createInsecure());
+    try {
+      const metadata = new Metadata();
+      metadata.set("traceparent", `00-${CALLER_TRACE}-${CALLER_SPAN}-01`);
+      await new Promise((resolve, reject) =>
+        (
+          client as unknown as Record<string, (r: object, m: Metadata, cb: (e: unknown) => void) => void>
+        ).StartInstance!.call(
+          client,
+          { name: "Chain", instanceId: "grpc-traced", input: { value: "2" } },
+          metadata,
+          (e) => (e ? reject(e) : resolve(undefined)),
+        ),
+      );
+      await runtime.service.waitForCompletion("grpc-traced", 20_000);
+      const run = exporter.getFinishedSpans().find((s) => s.name === "workflow Chain")!;
+      expect(run.spanContext().traceId).toBe(CALLER_TRACE);
+      expect(run.parentSpanContext?.spanId).toBe(CALLER_SPAN);
+    } finally {
+      client.close();
+      await sidecar.close();
+      await runtime.stop(1000);
       await tracing.shutdown();
     }
   });

@@ -5,6 +5,7 @@
  */
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
+import { withTraceparent } from "../../engine/lifecycle.js";
 import type { Logger } from "../../engine/logger.js";
 import type { WorkflowService } from "../../engine/service.js";
 import { fromPayload, toWireEvent } from "./translate-events.js";
@@ -26,7 +27,7 @@ const MAX_PAGE = 10_000;
 
 export function clientHandlers(service: () => WorkflowService, logger: Logger): UntypedServiceImplementation {
   return {
-    StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal }) => {
+    StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal, traceparent }) => {
       if (!request.name) throw new WeftError("invalid_argument", "a workflow name is required");
       const startAt = startTimeOf(request.scheduledStartTimestamp);
       const instanceId = await service().start({
@@ -34,6 +35,7 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
         input: fromPayload(request.input),
         instanceId: request.instanceId || undefined,
         startAt,
+        metadata: withTraceparent(undefined, traceparent),
       });
       // As Dapr does: without a start time the call returns once a worker has started the instance.
       if (startAt === undefined) await service().waitForStart(instanceId, undefined, signal);

@@ -9,7 +9,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { encodePayload } from "../../../core/payload.js";
-import { TRACEPARENT_METADATA } from "../../../engine/lifecycle.js";
+import { withTraceparent } from "../../../engine/lifecycle.js";
 import {
   canRun,
   componentNotFound,
@@ -42,7 +42,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
         instanceId = second;
       }
       if (instanceId !== undefined) checkInstanceId(instanceId);
-      const metadata = withTraceContext(
+      const metadata = withTraceparent(
         parseWorkflowMetadata(request.raw.rawHeaders),
         request.headers.traceparent,
       );
@@ -60,7 +60,7 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (!canRun(ctx, workflowName)) throw notRegistered(workflowName);
       checkInstanceId(instanceId);
       const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
-      const metadata = withTraceContext(
+      const metadata = withTraceparent(
         parseWorkflowMetadata(request.raw.rawHeaders),
         request.headers.traceparent,
       );
@@ -76,17 +76,4 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
         .send({ WFInfo: { instance_id: id } });
     },
   );
-}
-
-/** Keeps a caller's W3C `traceparent` with the instance, so its spans join the caller's trace (tracing.ts). */
-function withTraceContext(
-  metadata: Record<string, string> | undefined,
-  traceparent: string | string[] | undefined,
-): Record<string, string> | undefined {
-  if (
-    typeof traceparent !== "string" ||
-    !/^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent)
-  )
-    return metadata;
-  return { ...metadata, [TRACEPARENT_METADATA]: traceparent };
 }
