@@ -4,22 +4,31 @@
  * triggers: components/) and stays a few lines. Every section registers how to close what it opened;
  * `close()` runs those in reverse order, so the edges stop taking requests before the engine and the store stop.
  */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { FastifyPluginAsync } from "fastify";
 import { type Logger, pino } from "pino";
 import { GrpcSidecar } from "./api/grpc/sidecar.js";
 import { createHttpApp } from "./api/http/app.js";
+import { eventStreamRoutes } from "./api/http/routes/events.js";
 import { publishRoutes } from "./api/http/routes/publish.js";
 import { planTriggers } from "./components/plan.js";
 import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
 import { loadWorkflowSettings } from "./components/workflow-settings.js";
 import { WeftError } from "./core/errors.js";
+import { observeAll } from "./engine/lifecycle.js";
+import { LifecycleRelay } from "./observability/lifecycle-relay.js";
+import { WorkflowMetrics } from "./observability/metrics.js";
+import { listenMetrics, metricsRoute } from "./observability/metrics-http.js";
+import { tracingFromEnv } from "./observability/tracing.js";
+import { workflowEventsSinks } from "./observability/workflow-events.js";
 import { loadAppModule } from "./sdk/app-module.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
 import { PostgresSlots } from "./store/postgres/limits.js";
 import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
-import type { Store } from "./store/store.js";
+import type { Store, StoreStatistics } from "./store/store.js";
 import { WEFT_VERSION } from "./version.js";
 
 export interface ServerOptions {
@@ -43,6 +52,15 @@ export interface ServerOptions {
   /** Serve the dashboard's built files from this folder at `/ui` (`weft run` passes dist/ui unless --no-ui). */
   uiDir?: string;
   logger?: Logger;
+  /** Prometheus metrics at `GET /metrics` (default true); false also stops recording them. */
+  metrics?: boolean;
+  /** Also serve `/metrics` alone, without the API token, on this port (Dapr's `--metrics-port`). */
+  metricsPort?: number;
+  /**
+   * Keep lifecycle events in the store's outbox and stream them at `GET /weft/v1/events`; on by itself when a
+   * `WorkflowEvents` resource asks for them to be published.
+   */
+  lifecycleEvents?: boolean;
 }
 
 export interface RunningServer {
@@ -51,6 +69,8 @@ export interface RunningServer {
   httpPort: number;
   /** Set once the gRPC sidecar listens. */
   grpcPort?: number;
+  /** Set when metrics have a port of their own. */
+  metricsPort?: number;
   /** Stops taking requests, lets the engine finish in-flight work, then closes the store. */
   close(): Promise<void>;
 }
@@ -68,9 +88,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       : undefined;
     const triggerPlan = planTriggers(resources ?? { components: [], subscriptions: [], others: [] });
     const workflowSettings = await loadWorkflowSettings(options.configFile, resources);
+    const eventSinks = workflowEventsSinks(resources?.others ?? []);
+    const lifecycleEvents = options.lifecycleEvents === true || eventSinks.length > 0;
 
     // --- Store: the embedded SQLite file in dataDir, unless a store or a store URL is given ---
-    const store = options.store ?? (options.storeUrl ? await openStore(options.storeUrl, log) : undefined);
+    const store =
+      options.store ??
+      (options.storeUrl ? await openStore(options.storeUrl, log, lifecycleEvents) : undefined);
     if (store && !options.store) closers.push({ name: "store", close: () => store.close() });
     const slots =
       store instanceof PostgresStore && options.storeUrl ? new PostgresSlots(options.storeUrl) : undefined;
@@ -82,13 +106,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       maxMessageBytes: options.maxBodyBytes,
       logger: log.child({ component: "grpc" }),
     });
-    const runtime = new WorkflowRuntime({
+    // --- Observability: metrics subscribe to the engine's lifecycle facts and read the store's statistics ---
+    const metrics: WorkflowMetrics | undefined =
+      options.metrics === false
+        ? undefined
+        : new WorkflowMetrics({
+            appId: process.env.APP_ID || undefined,
+            namespace: process.env.NAMESPACE || undefined,
+            statistics: (now): Promise<StoreStatistics> =>
+              runtime.store?.statistics(now) ?? Promise.reject(new Error("the store is not open")),
+            workerStreams: () => sidecar.workerStreams,
+          });
+    // Traces only when the OTLP environment variables name an endpoint.
+    const tracing = tracingFromEnv();
+    if (tracing) closers.push({ name: "tracing", close: () => tracing.shutdown() });
+    const runtime: WorkflowRuntime = new WorkflowRuntime({
       databasePath: join(options.dataDir, "weft.db"),
       store,
       workflowSettings,
       slots,
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
+      observe: observeAll([metrics?.observe, tracing?.observe].filter((o) => o !== undefined)),
+      lifecycleEvents,
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);
     await runtime.start();
@@ -107,8 +147,49 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     await triggers.start();
     closers.push({ name: "triggers", close: () => triggers.close() });
 
+    // --- Lifecycle events: the store's outbox, relayed to WorkflowEvents' topics and streamed over SSE ---
+    const eventLog = lifecycleEvents ? runtime.store?.lifecycleEvents : undefined;
+    if (lifecycleEvents && !eventLog) {
+      throw new WeftError(
+        "failed_precondition",
+        "lifecycle events are asked for but the given store keeps none",
+      );
+    }
+    const onChange = (listener: () => void) =>
+      runtime.store!.watch((event) => {
+        if (event.kind === "instance-changed") listener();
+      });
+    if (eventLog && eventSinks.length > 0) {
+      for (const sink of eventSinks) {
+        if (!triggers.pubsubNames.includes(sink.pubsubName)) {
+          throw new WeftError(
+            "invalid_argument",
+            `${sink.file}: spec.pubsubname: no pub/sub component named '${sink.pubsubName}'`,
+          );
+        }
+      }
+      const relay = new LifecycleRelay({
+        log: eventLog,
+        sinks: eventSinks,
+        publisher: triggers,
+        owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+        logger: log.child({ component: "lifecycle-events" }),
+      });
+      relay.start();
+      const unwatch = onChange(() => relay.wake());
+      closers.push({
+        name: "lifecycle-events",
+        close: async () => {
+          unwatch();
+          await relay.close();
+        },
+      });
+    }
+
     // --- HTTP API (Dapr workflow routes, Weft's routes, plugins such as pub/sub publish) ---
     const httpPlugins: FastifyPluginAsync[] = [publishRoutes(triggers)];
+    if (metrics) httpPlugins.push(metricsRoute(metrics));
+    if (eventLog) httpPlugins.push(eventStreamRoutes({ log: eventLog, onChange }));
     const http = await createHttpApp({
       runtime,
       resources: resources?.components,
@@ -125,7 +206,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const address = http.server.address();
     const httpPort = typeof address === "object" && address ? address.port : options.httpPort;
 
-    return { runtime, httpPort, grpcPort, close };
+    // --- Metrics on a port of their own (Dapr's metrics port), on the HTTP API's interface ---
+    let metricsPort: number | undefined;
+    if (metrics && options.metricsPort !== undefined) {
+      const server = await listenMetrics(metrics, options.httpHost, options.metricsPort);
+      closers.push({ name: "metrics", close: () => server.close() });
+      metricsPort = server.port;
+    }
+
+    return { runtime, httpPort, grpcPort, metricsPort, close };
   } catch (error) {
     await close();
     throw error;
@@ -133,10 +222,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** Store URLs (`--store`, `WEFT_STORE`): each store kind adds its scheme here. */
-async function openStore(url: string, log: Logger): Promise<Store> {
+async function openStore(url: string, log: Logger, lifecycleEvents: boolean): Promise<Store> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? url;
   if (scheme === "postgres" || scheme === "postgresql") {
-    return PostgresStore.open({ ...postgresOptionsFromUrl(url), logger: log.child({ component: "store" }) });
+    return PostgresStore.open({
+      ...postgresOptionsFromUrl(url),
+      lifecycleEvents,
+      logger: log.child({ component: "store" }),
+    });
   }
   throw new WeftError(
     "invalid_argument",

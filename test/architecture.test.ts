@@ -16,8 +16,9 @@ const core = join(src, "core");
  * Each top-level entry of src/ and its layer, lowest first. A file may import from its own layer or any lower one.
  * - core: the domain (history, replay, apply, errors, shared shapes such as Logger); pure.
  * - store: persistence; sees only core.
- * - engine, observability: run turns over a Store; observability watches the engine from beside it.
- * - sdk, api, components: the ways in (in-process SDK, HTTP and gRPC edges, pub/sub and bindings).
+ * - engine, config: run turns over a Store; config parses the Dapr Configuration the engine's limits read.
+ * - sdk, api, components, observability: the ways in (in-process SDK, HTTP and gRPC edges, pub/sub and bindings)
+ *   and the ways out (metrics, traces, lifecycle events, which publish through components).
  * - server.ts (the composition root), index.ts (the package's public entry) and version.ts: wire or export the
  *   layers below; nothing under src/ but cli/ may import them.
  * - cli: the command line, on top of everything.
@@ -27,12 +28,13 @@ const LAYERS: Record<string, number> = {
   core: 0,
   store: 1,
   engine: 2,
-  observability: 2,
   // Dapr Configuration parsing: the engine's limits and retention read its settings.
   config: 2,
   sdk: 3,
   api: 3,
   components: 3,
+  // Metrics, traces and the lifecycle-event relay: adapters on the engine's facts, publishing through components.
+  observability: 3,
   "server.ts": 4,
   "index.ts": 4,
   "version.ts": 4,

@@ -24,6 +24,9 @@ interface RunFlags {
   store?: string;
   logLevel: string;
   ui: boolean;
+  metrics: boolean;
+  metricsPort?: number;
+  lifecycleEvents?: boolean;
 }
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1"]);
@@ -62,6 +65,16 @@ export function runCommand(program: Command): void {
         .argParser(parseSize),
     )
     .option("--no-ui", "do not serve the web dashboard at /ui")
+    .option("--no-metrics", "neither record nor serve Prometheus metrics")
+    .addOption(
+      new Option("--metrics-port <port>", "also serve GET /metrics alone on this port, without the API token")
+        .env("WEFT_METRICS_PORT")
+        .argParser(parsePort),
+    )
+    .option(
+      "--lifecycle-events",
+      "keep workflow lifecycle events and stream them at GET /weft/v1/events (on by itself with a WorkflowEvents resource)",
+    )
     .addOption(new Option("--store <url>", "store URL instead of the embedded SQLite file").env("WEFT_STORE"))
     .addOption(
       new Option("--log-level <level>", "log level")
@@ -92,6 +105,9 @@ async function run(flags: RunFlags): Promise<void> {
       maxBodyBytes: flags.maxBodySize,
       uiDir: flags.ui ? DEFAULT_UI_DIR : undefined,
       logger: log,
+      metrics: flags.metrics,
+      metricsPort: flags.metricsPort,
+      lifecycleEvents: flags.lifecycleEvents,
     });
   } catch (error) {
     log.fatal({ err: error }, `weft failed to start: ${(error as Error).message}`);
@@ -111,6 +127,7 @@ async function run(flags: RunFlags): Promise<void> {
       httpPort: server.httpPort,
       grpcPort: server.grpcPort,
       ui: flags.ui ? `http://${urlHost(flags.httpHost)}:${server.httpPort}/ui` : undefined,
+      metricsPort: server.metricsPort,
       dataDir: flags.store ? undefined : resolve(flags.dataDir),
       workflows: server.runtime.registeredWorkflows,
       activities: server.runtime.registeredActivities,

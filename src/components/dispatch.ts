@@ -7,6 +7,7 @@
 import { isWeftError, WeftError } from "../core/errors.js";
 import { isTerminalStatus } from "../core/history.js";
 import type { InstanceState } from "../core/instance.js";
+import { withTraceparent } from "../engine/lifecycle.js";
 import type { WorkflowService } from "../engine/service.js";
 import { type EventRecord, eventIdentity } from "./cloud-event.js";
 import type { WorkflowRoute } from "./route.js";
@@ -45,11 +46,15 @@ export async function dispatch(
     await service.raiseEvent(instanceId, route.eventName, input, dedupKey);
     return "raised";
   }
-  const metadata = {
-    [TRIGGER_METADATA.trigger]: triggerName,
-    [TRIGGER_METADATA.source]: event.source,
-    [TRIGGER_METADATA.id]: event.id,
-  };
+  // A CloudEvent's W3C trace context (Dapr's publish API copies the publisher's into it) parents the workflow.
+  const metadata = withTraceparent(
+    {
+      [TRIGGER_METADATA.trigger]: triggerName,
+      [TRIGGER_METADATA.source]: event.source,
+      [TRIGGER_METADATA.id]: event.id,
+    },
+    event.traceparent,
+  )!;
   const start = (idReuse: "never" | "terminal") =>
     service.start({ name: route.workflowName, input, instanceId, metadata, idReuse });
   const startedByThisMessage = (state: InstanceState | undefined) =>

@@ -12,6 +12,7 @@ import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
 import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
+import { type LifecycleObserver, TRACEPARENT_METADATA } from "./lifecycle.js";
 import type { Limiter, LimitKind } from "./limits.js";
 import { Pump } from "./pump.js";
 
@@ -25,7 +26,12 @@ export interface EngineOptions {
   /** Concurrency and rate limits by name (limits.ts); none by default. */
   limiter?: Limiter;
   logger?: Logger;
+  /** Told what happens to turns and activities (lifecycle.ts); nothing is built for it when unset. */
+  observe?: LifecycleObserver;
 }
+
+/** Fractional epoch milliseconds, for latencies finer than the clock's. */
+const preciseNow = () => performance.timeOrigin + performance.now();
 
 const RETRY_DELAY_MS = 1000;
 
@@ -35,6 +41,7 @@ export class Engine {
   readonly #clock: () => number;
   readonly #newExecutionId: () => string;
   readonly #log: Logger;
+  readonly #observe: LifecycleObserver | undefined;
   #running = false;
   #unwatch: (() => void) | undefined;
   readonly #limiter: Limiter | undefined;
@@ -49,6 +56,7 @@ export class Engine {
     this.#newExecutionId = options.newExecutionId ?? (() => globalThis.crypto.randomUUID());
     this.#log = options.logger ?? silentLogger;
     this.#limiter = options.limiter?.active ? options.limiter : undefined;
+    this.#observe = options.observe;
     this.#turns = new Pump({
       next: () => this.#store.nextWorkflowWorkItem(this.#clock()),
       run: (item) =>
@@ -170,6 +178,18 @@ export class Engine {
       }
       result = notRegistered(name);
     }
+    const observe = this.#observe;
+    const startedAt = observe ? preciseNow() : 0;
+    const traceparent = observe ? state.metadata?.[TRACEPARENT_METADATA] : undefined;
+    observe?.({
+      type: "turn-started",
+      instanceId: item.instanceId,
+      executionId,
+      name,
+      traceparent,
+      status: state.status,
+      at: startedAt,
+    });
     if (executor) {
       try {
         result = await executor.executeWorkflow({
@@ -187,6 +207,13 @@ export class Engine {
         );
         executor.evict?.(item.instanceId);
         await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+        observe?.({
+          type: "turn-abandoned",
+          instanceId: item.instanceId,
+          name,
+          reason: "executor-failed",
+          at: preciseNow(),
+        });
         return;
       }
     }
@@ -194,11 +221,35 @@ export class Engine {
     const historyLength = outcome.history === "reset" ? 0 : item.historyLength + outcome.newEvents.length;
     const finished = outcome.history === "reset" || isTerminalStatus(outcome.state.status);
     executor?.turnApplied?.(item.instanceId, executionId, historyLength, finished, outcome.newEvents);
+    const executedAt = observe ? preciseNow() : 0;
     try {
       await this.#store.completeWorkflowWorkItem(item, outcome);
+      observe?.({
+        type: "turn-committed",
+        instanceId: item.instanceId,
+        executionId,
+        name,
+        traceparent,
+        before: state.status,
+        after: outcome.state.status,
+        createdAt: outcome.state.createdAt,
+        scheduledStartAt: outcome.state.scheduledStartAt,
+        startedAt,
+        executedAt,
+        committedAt: preciseNow(),
+        activities: outcome.activities,
+      });
     } catch (error) {
       executor?.evict?.(item.instanceId);
-      if (isWeftError(error, "lock_lost")) {
+      const refused = isWeftError(error, "lock_lost");
+      observe?.({
+        type: "turn-abandoned",
+        instanceId: item.instanceId,
+        name,
+        reason: refused ? "commit-refused" : "commit-failed",
+        at: preciseNow(),
+      });
+      if (refused) {
         // Another turn of the instance got there first; this one's events are still in the store.
         this.#log.warn(
           { err: error, instanceId: item.instanceId },
@@ -214,6 +265,9 @@ export class Engine {
     const { task } = item;
     const executor = this.#router.activityExecutor(task.name);
     let outcome: Awaited<ReturnType<NonNullable<typeof executor>["executeActivity"]>>;
+    const observe = this.#observe;
+    const startedAt = observe ? preciseNow() : 0;
+    observe?.({ type: "activity-started", task, dispatchCount: item.dispatchCount, at: startedAt });
     if (!executor) {
       if (!this.#router.failUnknownNames) {
         await this.#store.abandonActivityWorkItem(item, RETRY_DELAY_MS);
@@ -234,6 +288,13 @@ export class Engine {
           "activity did not complete; retrying",
         );
         await this.#store.abandonActivityWorkItem(item, RETRY_DELAY_MS);
+        observe?.({
+          type: "activity-finished",
+          task,
+          outcome: "recoverable",
+          startedAt,
+          finishedAt: preciseNow(),
+        });
         return;
       }
     }
@@ -243,6 +304,13 @@ export class Engine {
       "failure" in outcome
         ? { type: "TaskFailed", eventId: -1, timestamp, taskScheduledId, failure: outcome.failure }
         : { type: "TaskCompleted", eventId: -1, timestamp, taskScheduledId, result: outcome.result };
+    observe?.({
+      type: "activity-finished",
+      task,
+      outcome: "failure" in outcome ? "failed" : "success",
+      startedAt,
+      finishedAt: preciseNow(),
+    });
     try {
       await this.#store.completeActivityWorkItem(item, event);
     } catch (error) {

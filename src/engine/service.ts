@@ -9,6 +9,7 @@ import { checkName, checkNewInstanceId, quote } from "../core/input-rules.js";
 import type { InstanceState } from "../core/instance.js";
 import { planRerun } from "../core/rerun.js";
 import type { InstanceFilter, OverviewQuery, Store, StoreOverview } from "../store/store.js";
+import type { LifecycleObserver, OperationName } from "./lifecycle.js";
 
 export interface StartOptions {
   name: string;
@@ -37,9 +38,14 @@ export class WorkflowService {
   readonly #newId: () => string;
   readonly #waiters = new Map<string, Set<Waiter>>();
   readonly #unwatch: () => void;
+  readonly #observe: LifecycleObserver | undefined;
 
-  constructor(store: Store, options: { clock?: () => number; newId?: () => string } = {}) {
+  constructor(
+    store: Store,
+    options: { clock?: () => number; newId?: () => string; observe?: LifecycleObserver } = {},
+  ) {
     this.#store = store;
+    this.#observe = options.observe;
     this.#clock = options.clock ?? Date.now;
     this.#newId = options.newId ?? (() => globalThis.crypto.randomUUID());
     this.#unwatch = store.watch((event) => {
@@ -52,7 +58,11 @@ export class WorkflowService {
     this.#unwatch();
   }
 
-  async start(options: StartOptions): Promise<string> {
+  start(options: StartOptions): Promise<string> {
+    return this.#measured("create_workflow", () => this.#start(options));
+  }
+
+  async #start(options: StartOptions): Promise<string> {
     const instanceId = options.instanceId || this.#newId();
     checkNewInstanceId(instanceId);
     checkName("workflow", options.name);
@@ -71,11 +81,11 @@ export class WorkflowService {
   }
 
   get(instanceId: string): Promise<InstanceState | undefined> {
-    return this.#store.getInstance(instanceId);
+    return this.#measured("get_workflow", () => this.#store.getInstance(instanceId));
   }
 
   async require(instanceId: string): Promise<InstanceState> {
-    const state = await this.#store.getInstance(instanceId);
+    const state = await this.get(instanceId);
     if (!state) throw notFound(instanceId);
     return state;
   }
@@ -113,7 +123,7 @@ export class WorkflowService {
   }
 
   purge(instanceId: string, recursive = true): Promise<number> {
-    return this.#store.purgeInstance(instanceId, { recursive });
+    return this.#measured("purge_workflow", () => this.#store.purgeInstance(instanceId, { recursive }));
   }
 
   /**
@@ -181,11 +191,45 @@ export class WorkflowService {
     );
   }
 
-  async #add(instanceId: string, event: EventBody, dedupKey?: string): Promise<void> {
+  #add(instanceId: string, event: EventBody, dedupKey?: string): Promise<void> {
     const now = this.#clock();
-    await this.#store.addEvent(instanceId, { ...event, eventId: -1, timestamp: now } as InboxEvent, now, {
-      dedupKey,
-    });
+    return this.#measured("add_event", () =>
+      this.#store.addEvent(instanceId, { ...event, eventId: -1, timestamp: now } as InboxEvent, now, {
+        dedupKey,
+      }),
+    );
+  }
+
+  /** Runs a management call, telling the observer (if any) how it went and how long it took. */
+  #measured<T>(operation: OperationName, call: () => Promise<T>): Promise<T> {
+    const observe = this.#observe;
+    if (!observe) return call();
+    const startedAt = performance.timeOrigin + performance.now();
+    const report = (status: "success" | "failed") =>
+      observe({
+        type: "operation",
+        operation,
+        status,
+        startedAt,
+        finishedAt: performance.timeOrigin + performance.now(),
+      });
+    let pending: Promise<T>;
+    try {
+      pending = call();
+    } catch (error) {
+      report("failed");
+      throw error;
+    }
+    return pending.then(
+      (value) => {
+        report("success");
+        return value;
+      },
+      (error: unknown) => {
+        report("failed");
+        throw error;
+      },
+    );
   }
 
   async #waitFor(

@@ -10,6 +10,7 @@ import type { Logger } from "../core/logger.js";
 import type { Activity, Workflow } from "../core/replay/types.js";
 import { Engine } from "../engine/engine.js";
 import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
+import type { LifecycleObserver } from "../engine/lifecycle.js";
 import { Limiter, type LimitState } from "../engine/limits.js";
 import { Retention } from "../engine/retention.js";
 import { WorkflowService } from "../engine/service.js";
@@ -40,6 +41,10 @@ export interface WorkflowRuntimeOptions {
   /** Runs names not registered here (the gRPC sidecar's remote workers). Unknown names then wait, not fail. */
   remote?: Omit<ExecutorRouter, "failUnknownNames">;
   logger?: Logger;
+  /** The embedded store writes lifecycle events to its outbox (a given `store` decides this itself). */
+  lifecycleEvents?: boolean;
+  /** Told what happens to turns, activities and management calls (metrics, traces); see engine/lifecycle.ts. */
+  observe?: LifecycleObserver;
 }
 
 export class WorkflowRuntime {
@@ -103,10 +108,10 @@ export class WorkflowRuntime {
       else {
         const path = options.databasePath ?? ".weft/weft.db";
         if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-        this.#store = new SqliteStore({ path });
+        this.#store = new SqliteStore({ path, lifecycleEvents: options.lifecycleEvents });
       }
     }
-    this.#service ??= new WorkflowService(this.#store);
+    this.#service ??= new WorkflowService(this.#store, { observe: options.observe });
     const settings = options.workflowSettings;
     if (settings) {
       this.#limiter ??= new Limiter({ settings, slots: options.slots ?? new MemorySlots() });
@@ -118,6 +123,7 @@ export class WorkflowRuntime {
       maxConcurrentActivities: options.maxConcurrentActivities ?? settings?.maxConcurrentActivityInvocations,
       limiter: this.#limiter,
       logger: options.logger,
+      observe: options.observe,
     });
     this.#engine.start();
     if (settings?.stateRetentionPolicy) {
@@ -157,6 +163,11 @@ export class WorkflowRuntime {
   /** The configured limits and this node's work under each (empty without limits), for metrics. */
   get limits(): LimitState[] {
     return this.#limiter?.states() ?? [];
+  }
+
+  /** @internal The store the runtime runs on (metrics read its statistics); undefined before start. */
+  get store(): Store | undefined {
+    return this.#store;
   }
 
   /** @internal For tests and metrics. */

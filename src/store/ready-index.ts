@@ -6,7 +6,8 @@
 import { MinHeap } from "./min-heap.js";
 
 export class ReadyIndex<K> {
-  readonly #ready = new Set<K>();
+  /** Ready keys, in the order they became ready, with when their work became due. */
+  readonly #ready = new Map<K, number>();
   /** Leased keys; `true` once more work arrived for the key while it was leased. */
   readonly #leased = new Map<K, boolean>();
   readonly #future = new MinHeap<{ at: number; key: K }>((a, b) => a.at - b.at);
@@ -22,6 +23,13 @@ export class ReadyIndex<K> {
     return this.#ready.size;
   }
 
+  /** When the longest-due ready key's work became due; a scan, for metrics only. */
+  get oldestReadyAt(): number | undefined {
+    let oldest: number | undefined;
+    for (const at of this.#ready.values()) if (oldest === undefined || at < oldest) oldest = at;
+    return oldest;
+  }
+
   /** Records that `key` has work visible from `at` on. */
   add(key: K, at: number, now: number): void {
     if (at > now) {
@@ -34,14 +42,14 @@ export class ReadyIndex<K> {
       return;
     }
     const wasEmpty = this.#ready.size === 0;
-    this.#ready.add(key);
+    if (!this.#ready.has(key)) this.#ready.set(key, at);
     if (wasEmpty) this.#onReady();
   }
 
   /** Leases the oldest ready key. */
   take(now: number): K | undefined {
     this.#promote(now);
-    for (const key of this.#ready) {
+    for (const key of this.#ready.keys()) {
       this.#ready.delete(key);
       this.#leased.set(key, false);
       return key;
@@ -74,10 +82,10 @@ export class ReadyIndex<K> {
   #promote(now: number): void {
     let moved = false;
     while (this.#future.size > 0 && this.#future.peek()!.at <= now) {
-      const { key } = this.#future.pop()!;
+      const { key, at } = this.#future.pop()!;
       if (this.#leased.has(key)) this.#leased.set(key, true);
       else {
-        this.#ready.add(key);
+        if (!this.#ready.has(key)) this.#ready.set(key, at);
         moved = true;
       }
     }

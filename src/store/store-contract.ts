@@ -15,7 +15,7 @@ import type { ActivityWorkItem, Store, StoreEvent, WorkflowWorkItem } from "./st
 export interface StoreContractOptions {
   name: string;
   /** A store on a fresh, empty database, and how to dispose of that database after the store is closed. */
-  newStore(): Promise<{ store: Store; cleanup?: () => Promise<void> }>;
+  newStore(options?: { lifecycleEvents?: boolean }): Promise<{ store: Store; cleanup?: () => Promise<void> }>;
 }
 
 const LATER = 60_000;
@@ -595,6 +595,37 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         const metadataPage = await store.listInstances({ metadata: { team: "x" }, limit: 1, after: tie });
         expect(ids(metadataPage)).toEqual(["b1"]);
       });
+    });
+
+    test("statistics count instances by name and status, and the turns and activities waiting", async () => {
+      const t = Date.now();
+      await start("a1", { name: "alpha", now: t - 3000 });
+      await start("a2", { name: "alpha", now: t - 2000 });
+      await start("b1", { name: "beta", now: t - 1000 });
+      const waiting = await store.statistics(Date.now());
+      expect(waiting).toMatchObject({ readyTurns: 3, oldestReadyTurnAt: t - 3000, readyActivities: 0 });
+      const sorted = (s: typeof waiting) =>
+        [...s.instances].sort((x, y) => `${x.name}${x.status}`.localeCompare(`${y.name}${y.status}`));
+      expect(sorted(waiting)).toEqual([
+        { name: "alpha", status: "PENDING", count: 2 },
+        { name: "beta", status: "PENDING", count: 1 },
+      ]);
+      await complete(await turnFor("a1"), [finish()]);
+      await complete(await turnFor("b1"), [schedule(0)]);
+      const activity = await nextActivity();
+      await store.abandonActivityWorkItem(activity);
+      const after = await store.statistics(Date.now());
+      expect(sorted(after)).toEqual([
+        { name: "alpha", status: "COMPLETED", count: 1 },
+        { name: "alpha", status: "PENDING", count: 1 },
+        { name: "beta", status: "RUNNING", count: 1 },
+      ]);
+      // a2's turn was taken and given back on the way: a store may count its wait from then.
+      expect(after).toMatchObject({ readyTurns: 1, readyActivities: 1 });
+      expect(after.oldestReadyTurnAt).toBeGreaterThanOrEqual(t - 2000);
+      expect(after.oldestReadyActivityAt).toBeLessThanOrEqual(Date.now());
+      expect(after.commits).toBeGreaterThan(0);
+      expect(after.writes).toBeGreaterThanOrEqual(after.commits);
     });
 
     test("watch reports new work and instance changes; unsubscribing stops it", async () => {

@@ -12,6 +12,7 @@
 import type { ActivityTask, TurnOutcome } from "../core/apply.js";
 import type { HistoryEvent, InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../core/history.js";
 import type { InstanceState, StartRequest } from "../core/instance.js";
+import type { LifecycleEvent } from "../core/lifecycle-events.js";
 
 /** One turn of one instance, leased to this engine until completed or abandoned. */
 export interface WorkflowWorkItem {
@@ -98,6 +99,49 @@ export interface AddEventOptions {
   dedupKey?: string;
 }
 
+/** Figures an operator watches, read from the store so every node of a shared store answers the same. */
+export interface StoreStatistics {
+  /** Instances by workflow name and status. */
+  instances: { name: string; status: RuntimeStatus; count: number }[];
+  /** Instances with events due now whose turn no engine has taken yet. */
+  readyTurns: number;
+  /** When the longest-waiting of them became due (undefined when there are none). */
+  oldestReadyTurnAt?: number;
+  /** Activities due now that no engine runs yet. */
+  readyActivities: number;
+  oldestReadyActivityAt?: number;
+  /** Commits this store made from this process and the writes they carried (steps per commit = writes/commits). */
+  commits: number;
+  writes: number;
+}
+
+/** A lifecycle event as the outbox keeps it; `id` orders events and is where a reader resumes. */
+export interface StoredLifecycleEvent {
+  readonly id: string;
+  readonly event: LifecycleEvent;
+}
+
+/**
+ * The lifecycle-event outbox (core/lifecycle-events.ts) of a store opened with lifecycle events on. Its rows are
+ * written in the commit of the status change; readers only ever see committed rows, in an order that a row
+ * committed later never precedes, so resuming after an id misses nothing.
+ */
+export interface LifecycleEventLog {
+  /** Up to `limit` events after the one with id `after` (undefined: from the oldest kept), oldest first. */
+  read(after: string | undefined, limit: number): Promise<StoredLifecycleEvent[]>;
+  /** The id of the newest event readable now (undefined when none is): a reader that wants only new events starts there. */
+  tail(): Promise<string | undefined>;
+  /**
+   * Takes the named cursor for `owner` until `until`, or keeps it. Answers its position (undefined: nothing read
+   * yet), or false while another owner's claim lasts (`now` decides).
+   */
+  claimCursor(name: string, owner: string, until: number, now: number): Promise<string | undefined | false>;
+  /** Moves the cursor and extends the claim; false if `owner` lost the cursor meanwhile. */
+  saveCursor(name: string, owner: string, position: string, until: number): Promise<boolean>;
+  /** Deletes events that happened before `before`; answers how many. */
+  prune(before: number): Promise<number>;
+}
+
 export interface PurgeOptions {
   recursive: boolean;
 }
@@ -137,6 +181,12 @@ export interface Store {
   overview(query: OverviewQuery): Promise<StoreOverview>;
   /** Deletes a terminal instance (and, if asked, its children). `not_found`, or `failed_precondition` if active. */
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number>;
+
+  /** Instance counts and backlog (for metrics); reads the whole instance table's status index, so not for hot paths. */
+  statistics(now: number): Promise<StoreStatistics>;
+
+  /** The lifecycle-event outbox; undefined unless the store was opened with lifecycle events on. */
+  readonly lifecycleEvents?: LifecycleEventLog;
 
   /** Work availability and instance changes (after they are durable). Returns the unsubscribe function. */
   watch(listener: (event: StoreEvent) => void): () => void;

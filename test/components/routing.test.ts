@@ -8,6 +8,7 @@ import type { OutgoingMessage } from "../../src/components/brokers/broker.js";
 import { encodeEvent } from "../../src/components/cloud-event.js";
 import { TRIGGER_METADATA } from "../../src/components/dispatch.js";
 import type { TriggerManager } from "../../src/components/triggers.js";
+import { TRACEPARENT_METADATA } from "../../src/engine/lifecycle.js";
 import { eventually } from "../eventually.js";
 import { startHarness, type TriggerHarness } from "./harness.js";
 
@@ -72,6 +73,24 @@ describe("start a workflow", () => {
       [TRIGGER_METADATA.source]: "/shop/eu",
       [TRIGGER_METADATA.id]: "42",
     });
+  });
+
+  test("a CloudEvent's traceparent is kept with the instance it starts (tracing parents it so)", async () => {
+    const triggers = await h.startTriggers({
+      "bus.yaml": pubsub,
+      "sub.yaml": subscription("orders", "orders", { workflowName: "Echo" }),
+    });
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const body = encodeEvent({
+      specversion: "1.0",
+      id: "t1",
+      source: "shop",
+      type: "order.placed",
+      traceparent,
+    });
+    await triggers.publish("bus", "orders", { body });
+    const state = await eventually(() => h.service.get("shop-t1"), 10_000, "instance shop-t1");
+    expect(state.metadata?.[TRACEPARENT_METADATA]).toBe(traceparent);
   });
 
   test("instanceIdTemplate and inputPath pick the id and input from the event", async () => {

@@ -7,6 +7,7 @@ import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
 import { quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
+import { withTraceparent } from "../../engine/lifecycle.js";
 import type { WorkflowService } from "../../engine/service.js";
 import type { ListPosition } from "../../store/store.js";
 import { decodePageToken, nextPageToken } from "../page-token.js";
@@ -30,13 +31,14 @@ const MAX_PAGE = 10_000;
 
 export function clientHandlers(service: () => WorkflowService, logger: Logger): UntypedServiceImplementation {
   return {
-    StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal }) => {
+    StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal, traceparent }) => {
       const startAt = startTimeOf(request.scheduledStartTimestamp);
       const instanceId = await service().start({
         name: request.name ?? "",
         input: payloadOf(request.input, "input"),
         instanceId: request.instanceId || undefined,
         startAt,
+        metadata: withTraceparent(undefined, traceparent),
       });
       // As Dapr does: without a start time the call returns once a worker has started the instance.
       if (startAt === undefined) await service().waitForStart(instanceId, undefined, signal);

@@ -68,6 +68,11 @@ export class GrpcSidecar {
     return this.#streams.connected;
   }
 
+  /** GetWorkItems streams connected now (a metric). */
+  get workerStreams(): number {
+    return this.#streams.streamCount;
+  }
+
   /** The runtime whose service answers client calls; attach before `listen`. */
   attach(runtime: SidecarRuntime): void {
     this.#runtime = runtime;

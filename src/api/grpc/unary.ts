@@ -10,6 +10,8 @@ export interface CallContext {
   readonly peer: string;
   /** Aborted when the client cancels the call or goes away (long polls must not outlive their callers). */
   readonly signal: AbortSignal;
+  /** The W3C trace context the client sent in the call's metadata, if any. */
+  readonly traceparent?: string;
 }
 
 export function unary<Request, Response>(
@@ -23,7 +25,11 @@ export function unary<Request, Response>(
     // grpc-js also reports "cancelled" once a finished call's stream closes; only a cancel before the answer counts.
     const cancelled = () => abort.abort();
     call.once("cancelled", cancelled);
-    handle(call.request, { peer: call.getPeer(), signal: abort.signal }).then(
+    handle(call.request, {
+      peer: call.getPeer(),
+      signal: abort.signal,
+      traceparent: call.metadata.get("traceparent")[0]?.toString(),
+    }).then(
       (response) => {
         call.removeListener("cancelled", cancelled);
         callback(null, response);

@@ -7,6 +7,7 @@
 import type { HistoryEvent, RuntimeStatus } from "../../core/history.js";
 import { isRepresentableTime } from "../../core/input-rules.js";
 import { storedObject, storedText } from "../../core/stored-values.js";
+import { TRACEPARENT_METADATA } from "../../engine/lifecycle.js";
 import type { WorkflowSnapshot } from "../../engine/workflow-component.js";
 
 /** Dapr's `GetWorkflowResponse` (json names of workflow.proto), plus the start metadata when there is some. */
@@ -44,7 +45,7 @@ export function toDaprWorkflow(state: WorkflowSnapshot): DaprWorkflowJson {
     runtimeStatus: statusText(state.status),
     properties,
   };
-  const metadata = metadataOf(state.metadata);
+  const metadata = userMetadata(state.metadata);
   if (metadata) json.metadata = metadata;
   return json;
 }
@@ -55,7 +56,7 @@ export function toAlpha1Info(state: WorkflowSnapshot) {
   return {
     WFInfo: { instance_id: state.instanceId },
     start_time: timeText(state.createdAt),
-    metadata: { ...metadataOf(state.metadata), status: status.charAt(0) + status.slice(1).toLowerCase() },
+    metadata: { ...userMetadata(state.metadata), status: status.charAt(0) + status.slice(1).toLowerCase() },
   };
 }
 
@@ -97,4 +98,11 @@ function metadataOf(metadata: unknown): Record<string, string> | undefined {
   const shown: Record<string, string> = Object.create(null);
   for (const [key, value] of entries) shown[key] = storedText(value) ?? "";
   return shown;
+}
+
+/** The start metadata the caller gave: without the trace context Weft keeps beside it. */
+function userMetadata(metadata: unknown): Record<string, string> | undefined {
+  const shown = metadataOf(metadata);
+  if (shown) delete shown[TRACEPARENT_METADATA];
+  return shown && Object.keys(shown).length > 0 ? shown : undefined;
 }

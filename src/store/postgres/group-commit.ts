@@ -8,7 +8,10 @@
  */
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
+import { pendingInstance } from "../../core/instance.js";
+import { type LifecycleEvent, lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
+import { insertLifecycleEvents } from "./lifecycle-events.js";
 import { encodeNotices } from "./notifications.js";
 import * as sql from "./queries.js";
 import { queryInTransaction } from "./transaction-query.js";
@@ -29,6 +32,8 @@ export interface GroupCommitOptions {
   maxOpsPerBatch?: number;
   /** Batches committing at once: the next one is planned while the previous one waits for its WAL flush. */
   maxInFlight?: number;
+  /** Write lifecycle events to the outbox in the transaction of the status changes. */
+  lifecycleEvents?: boolean;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -211,6 +216,10 @@ export class GroupCommit {
       const inserted = await client.query<{ key: string }>(sql.insertDedupKeys(keys, Date.now()));
       plan.dropDuplicates(new Set(inserted.rows.map((r) => r.key)));
     }
+    if (this.#options.lifecycleEvents) {
+      const events = lifecycleEvents(ops, results);
+      if (events.length > 0) await client.query(insertLifecycleEvents(events));
+    }
     if (plan.reused.size > 0 || plan.resetHistories.size > 0) {
       await client.query(sql.deleteInstanceData([...plan.resetHistories], [...plan.reused]));
     }
@@ -239,6 +248,20 @@ export class GroupCommit {
       readyInstances: applied!.ready,
     };
   }
+}
+
+/** The status changes of the writes that are done: finished turns, and reruns (which start RUNNING). */
+function lifecycleEvents(ops: readonly WriteOp[], results: readonly OpResult[]): LifecycleEvent[] {
+  const events: LifecycleEvent[] = [];
+  ops.forEach((op, i) => {
+    if (results[i] !== "done") return;
+    if (op.kind === "turn") events.push(...lifecycleEventsOf(op.item.state.status, op.outcome.state));
+    else if (op.kind === "create" && op.request.resume) {
+      const state = { ...pendingInstance(op.request), status: "RUNNING" as const, updatedAt: op.request.now };
+      events.push(...lifecycleEventsOf("PENDING", state));
+    }
+  });
+  return events;
 }
 
 function notice(plan: WritePlan, node: string) {

@@ -5,6 +5,7 @@
  * left half-migrated. Migrations are never edited once released: a change is a new entry.
  */
 import type pg from "pg";
+import { LIFECYCLE_EVENTS_MIGRATION } from "./lifecycle-events.js";
 import { LIMIT_TABLES } from "./limits-schema.js";
 import { LIST_INDEXES } from "./list-schema.js";
 import type { Migration } from "./migration.js";
@@ -81,6 +82,7 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   LIST_INDEXES,
   LIMIT_TABLES,
+  { version: 4, description: "lifecycle-event outbox and relay cursors", sql: LIFECYCLE_EVENTS_MIGRATION },
 ];
 
 /** The tables the migrations create, for maintenance (housekeeper.ts). */

@@ -1,18 +1,21 @@
 import { describe, test } from "vitest";
 import { freshSchema, testPostgresUrl } from "../../../test/postgres/database.js";
+import { runLifecycleEventsContract } from "../lifecycle-events-contract.js";
 import { runStoreContract } from "../store-contract.js";
 import { PostgresStore } from "./postgres-store.js";
 
 const url = await testPostgresUrl();
 
 if (url) {
-  runStoreContract({
+  const options = {
     name: "postgres",
-    newStore: async () => {
+    newStore: async (extra: { lifecycleEvents?: boolean } = {}) => {
       const { schema, drop } = await freshSchema(url);
-      return { store: await PostgresStore.open({ url, schema, poolSize: 3 }), cleanup: drop };
+      return { store: await PostgresStore.open({ url, schema, poolSize: 3, ...extra }), cleanup: drop };
     },
-  });
+  };
+  runStoreContract(options);
+  runLifecycleEventsContract(options);
 } else {
   describe.skip("store contract: postgres (no PostgreSQL server; see test/postgres/database.ts)", () => {
     test("skipped", () => {});

@@ -19,17 +19,20 @@ import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  LifecycleEventLog,
   OverviewQuery,
   PurgeOptions,
   Store,
   StoreEvent,
   StoreOverview,
+  StoreStatistics,
   WorkflowWorkItem,
 } from "../store.js";
 import { ClaimQueue } from "./claim-queue.js";
 import { type Committed, GroupCommit, storeError } from "./group-commit.js";
 import { Housekeeper } from "./housekeeper.js";
 import { LeaseKeeper } from "./lease-keeper.js";
+import { postgresEventLog } from "./lifecycle-events.js";
 import { migrate } from "./migrations.js";
 import { encodeNotices, type Notice, NotificationListener } from "./notifications.js";
 import { readOverview } from "./overview.js";
@@ -42,6 +45,7 @@ import {
   pgTypes,
   toInstanceState,
 } from "./rows.js";
+import { type StatisticsRow, statisticsQuery, toStatistics } from "./statistics.js";
 import {
   type ActivityReceipt,
   activityRowId,
@@ -67,6 +71,8 @@ export interface PostgresStoreOptions {
    * to whichever node claims it first.
    */
   eagerStarts?: boolean;
+  /** Write lifecycle events to the outbox with each status change (see `lifecycleEvents`). */
+  lifecycleEvents?: boolean;
   logger?: Logger;
 }
 
@@ -96,6 +102,7 @@ export class PostgresStore implements Store {
   #refreshing: Promise<void> | undefined;
   #refreshAgain = false;
   readonly #claimStats = { claims: 0, items: 0 };
+  readonly lifecycleEvents: LifecycleEventLog | undefined;
   /** Work this node gave back with a delay, and until when it leaves that work to the other nodes. */
   readonly #avoidTurns = new Map<string, number>();
   readonly #avoidActivities = new Map<number, number>();
@@ -140,7 +147,9 @@ export class PostgresStore implements Store {
       channel: this.#channel,
       nodeId: this.#nodeId,
       onCommit: (plan, committed) => this.#committed(plan, committed),
+      lifecycleEvents: options.lifecycleEvents,
     });
+    this.lifecycleEvents = options.lifecycleEvents ? postgresEventLog((q) => this.#read(q)) : undefined;
     this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log);
     this.#housekeeper = new Housekeeper({ pool: this.#pool, schema, log: this.#log });
     this.#listener = new NotificationListener({
@@ -293,6 +302,11 @@ export class PostgresStore implements Store {
   async getHistory(instanceId: string): Promise<HistoryEvent[] | undefined> {
     if (!(await this.getInstance(instanceId))) return undefined;
     return this.loadHistory(instanceId);
+  }
+
+  async statistics(now: number): Promise<StoreStatistics> {
+    const result = await this.#read<StatisticsRow>(statisticsQuery(now));
+    return toStatistics(result.rows[0]!, this.#commits.stats);
   }
 
   async listInstances(filter: InstanceFilter): Promise<InstanceState[]> {

@@ -6,7 +6,7 @@
  */
 import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
 import type { WeftErrorCode } from "../../core/errors.js";
-import type { InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
+import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
 import type { GroupedRow } from "../overview-rows.js";
 import type { ActivityTaskColumns } from "../rows.js";
@@ -36,6 +36,14 @@ export interface TurnWrite {
   childStarts: StartRequest[];
   terminateChildren?: { output?: string };
   now: number;
+  /** Lifecycle events of the turn's status change, for the outbox (only when lifecycle events are on). */
+  lifecycle?: LifecycleRow[];
+}
+
+/** An outbox row: when the change happened, and the event as JSON text. */
+export interface LifecycleRow {
+  at: number;
+  event: string;
 }
 
 export interface ActivityRowWrite {
@@ -48,6 +56,8 @@ export type Command =
       op: "create";
       request: StartRequest;
       activities: ActivityRowWrite[];
+      /** A rerun starts RUNNING: its `started` event, when lifecycle events are on. */
+      lifecycle?: LifecycleRow[];
     }
   | { op: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | { op: "turn"; turn: TurnWrite }
@@ -67,7 +77,13 @@ export type Command =
   | { op: "getActivity"; rowId: number }
   | { op: "list"; filter: InstanceFilter }
   | { op: "overviewHead"; query: OverviewQuery }
-  | { op: "overviewSlice"; query: OverviewQuery; from: number; to: number };
+  | { op: "overviewSlice"; query: OverviewQuery; from: number; to: number }
+  | { op: "countInstances" }
+  | { op: "readEvents"; after: number; limit: number }
+  | { op: "eventsTail" }
+  | { op: "claimCursor"; name: string; owner: string; until: number; now: number }
+  | { op: "saveCursor"; name: string; owner: string; position: string; until: number }
+  | { op: "pruneEvents"; before: number };
 
 export interface InboxRow {
   id: number;
@@ -100,6 +116,13 @@ export interface Values {
   list: InstanceRow[];
   overviewHead: ReturnType<typeof readOverviewHead>;
   overviewSlice: GroupedRow[];
+  countInstances: { name: string; status: RuntimeStatus; count: number }[];
+  readEvents: { seq: number; event: string }[];
+  eventsTail: number;
+  /** The position, null when none was saved, or undefined while another owner holds the cursor. */
+  claimCursor: string | null | undefined;
+  saveCursor: boolean;
+  pruneEvents: number;
 }
 
 /** An instance row as last written, for the main thread's cache. */

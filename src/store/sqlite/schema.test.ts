@@ -117,7 +117,7 @@ test("a version-2 database is migrated on open and its workflows carry on where 
 
   const db = new Database(path, { readonly: true });
   const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").all();
-  expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }]);
+  expect(versions).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }, { version: 5 }]);
   const orphans = db
     .prepare(
       "SELECT (SELECT count(*) FROM history WHERE instance_no NOT IN (SELECT instance_no FROM instances)) + " +

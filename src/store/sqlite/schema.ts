@@ -122,6 +122,20 @@ const MIGRATIONS: readonly string[] = [
    CREATE UNIQUE INDEX history_turns ON history(instance_no, seq);
    CREATE INDEX activities_instance ON activities(instance_no);`,
   LIST_INDEXES,
+  // The lifecycle-event outbox (written only when lifecycle events are on) and the relays' cursors. AUTOINCREMENT:
+  // a reader resumes after an event's seq, so a seq is never given again after old events are pruned.
+  `CREATE TABLE lifecycle_events (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     created_at INTEGER NOT NULL,
+     event TEXT NOT NULL
+   );
+   CREATE INDEX lifecycle_events_created ON lifecycle_events(created_at);
+   CREATE TABLE event_cursors (
+     name TEXT PRIMARY KEY,
+     position TEXT,
+     owner TEXT NOT NULL,
+     lease_until INTEGER NOT NULL
+   ) WITHOUT ROWID;`,
 ];
 
 /** Brings the database up to the newest schema, or up to version `through` (tests build older databases so). */

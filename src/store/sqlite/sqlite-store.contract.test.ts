@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runLifecycleEventsContract } from "../lifecycle-events-contract.js";
 import { runStoreContract } from "../store-contract.js";
 import { SqliteStore } from "./sqlite-store.js";
 
@@ -9,13 +10,15 @@ runStoreContract({
   newStore: async () => ({ store: new SqliteStore({ path: ":memory:" }) }),
 });
 
-runStoreContract({
+const onFile = {
   name: "sqlite file",
-  newStore: async () => {
+  newStore: async (options: { lifecycleEvents?: boolean } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), "weft-contract-"));
     return {
-      store: new SqliteStore({ path: join(dir, "weft.db") }),
+      store: new SqliteStore({ path: join(dir, "weft.db"), ...options }),
       cleanup: async () => rmSync(dir, { recursive: true, force: true }),
     };
   },
-});
+};
+runStoreContract(onFile);
+runLifecycleEventsContract(onFile);

@@ -10,7 +10,8 @@ import type { ActivityTask, TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { InstanceState, StartRequest } from "../../core/instance.js";
+import { type InstanceState, pendingInstance, type StartRequest } from "../../core/instance.js";
+import { lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import { foldOverview, type GroupedRow } from "../overview-rows.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";
@@ -18,16 +19,18 @@ import type {
   ActivityWorkItem,
   AddEventOptions,
   InstanceFilter,
+  LifecycleEventLog,
   OverviewQuery,
   PurgeOptions,
   Store,
   StoreEvent,
   StoreOverview,
+  StoreStatistics,
   WorkflowWorkItem,
 } from "../store.js";
 import { InboxMirror } from "./inbox-mirror.js";
 import { SLICE_ROWS } from "./overview.js";
-import type { ActivityRowWrite, CachedInstance, Effects, TurnWrite } from "./protocol.js";
+import type { ActivityRowWrite, CachedInstance, Effects, LifecycleRow, TurnWrite } from "./protocol.js";
 import { instanceParams, readHistoryRow, toInstanceState } from "./rows.js";
 import { ThreadClient } from "./thread-client.js";
 
@@ -38,6 +41,8 @@ export interface SqliteStoreOptions {
   maxWritesPerCommit?: number;
   /** Instance rows kept in memory, so a turn is leased without reading its row (default 4,096). */
   stateCacheSize?: number;
+  /** Write lifecycle events to the outbox with each status change (see `lifecycleEvents`). */
+  lifecycleEvents?: boolean;
 }
 
 /** What a leased turn consumes (inbox rows), and its instance's number. */
@@ -73,11 +78,13 @@ export class SqliteStore implements Store {
   /** Turns leased together with one that needed reads, handed out next. */
   readonly #prepared: WorkflowWorkItem[] = [];
   readonly #stateCacheSize: number;
+  readonly lifecycleEvents: LifecycleEventLog | undefined;
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
     this.#thread = new ThreadClient(options.path, { maxWritesPerCommit: options.maxWritesPerCommit });
     this.#stateCacheSize = options.stateCacheSize ?? STATE_CACHE_SIZE;
+    this.lifecycleEvents = options.lifecycleEvents ? this.#eventLog() : undefined;
     const { inbox, activities } = this.#thread.opened;
     const now = Date.now();
     for (const row of inbox) {
@@ -94,7 +101,12 @@ export class SqliteStore implements Store {
 
   createInstance(request: StartRequest): Promise<void> {
     const activities = this.#activityRows(request.resume?.activities ?? []);
-    return this.#thread.send({ op: "create", request, activities }, (effects, seq) => {
+    // A rerun starts RUNNING at once.
+    const lifecycle =
+      this.lifecycleEvents && request.resume
+        ? lifecycleRows("PENDING", { ...pendingInstance(request), status: "RUNNING", updatedAt: request.now })
+        : undefined;
+    return this.#thread.send({ op: "create", request, activities, lifecycle }, (effects, seq) => {
       this.#follow(effects, seq);
       this.#dispatch(activities, request.now);
     });
@@ -168,6 +180,8 @@ export class SqliteStore implements Store {
       terminateChildren: outcome.terminateChildren,
       now,
     };
+    if (this.lifecycleEvents && before.status !== state.status)
+      turn.lifecycle = lifecycleRows(before.status, state);
     // What the turn scheduled (activities, timers, children, messages) and the instance's next turn are released
     // only once the turn is durable: a crash before then re-runs this turn, and nothing it started has run.
     const done = this.#thread.send(
@@ -259,6 +273,20 @@ export class SqliteStore implements Store {
     return foldOverview(grouped, head.created, head.backlog);
   }
 
+  /** Counts from the table; the backlog from the ready indexes, which know what this process has leased. */
+  async statistics(_now: number): Promise<StoreStatistics> {
+    await this.#thread.durable();
+    const instances = await this.#thread.send({ op: "countInstances" });
+    return {
+      instances,
+      readyTurns: this.#workflows.readyCount,
+      oldestReadyTurnAt: this.#workflows.oldestReadyAt,
+      readyActivities: this.#activities.readyCount,
+      oldestReadyActivityAt: this.#activities.oldestReadyAt,
+      ...this.#thread.stats,
+    };
+  }
+
   purgeInstance(instanceId: string, options: PurgeOptions): Promise<number> {
     const command = { op: "purge", instanceId, recursive: options.recursive } as const;
     return this.#thread.send(command, (effects, seq) => this.#follow(effects, seq));
@@ -275,6 +303,32 @@ export class SqliteStore implements Store {
     this.#workflows.close();
     this.#activities.close();
     await this.#thread.close();
+  }
+
+  #eventLog(): LifecycleEventLog {
+    const thread = this.#thread;
+    return {
+      read: async (after, limit) => {
+        if (after !== undefined && !/^\d{1,15}$/.test(after)) throw badEventId(after);
+        const rows = await thread.send({
+          op: "readEvents",
+          after: after === undefined ? 0 : Number(after),
+          limit,
+        });
+        return rows.map((r) => ({ id: String(r.seq), event: JSON.parse(r.event) }));
+      },
+      tail: async () => {
+        const seq = await thread.send({ op: "eventsTail" });
+        return seq > 0 ? String(seq) : undefined;
+      },
+      claimCursor: async (name, owner, until, now) => {
+        const position = await thread.send({ op: "claimCursor", name, owner, until, now });
+        return position === undefined ? false : (position ?? undefined);
+      },
+      saveCursor: (name, owner, position, until) =>
+        thread.send({ op: "saveCursor", name, owner, position, until }),
+      prune: (before) => thread.send({ op: "pruneEvents", before }),
+    };
   }
 
   async #leaseTurn(instanceId: string, now: number): Promise<WorkflowWorkItem | undefined> {
@@ -377,4 +431,12 @@ export class SqliteStore implements Store {
   #emit(event: StoreEvent): void {
     for (const listener of this.#listeners) listener(event);
   }
+}
+
+function lifecycleRows(before: InstanceState["status"], state: InstanceState): LifecycleRow[] {
+  return lifecycleEventsOf(before, state).map((event) => ({ at: event.time, event: JSON.stringify(event) }));
+}
+
+function badEventId(id: string): WeftError {
+  return new WeftError("invalid_argument", `'${id.slice(0, 40)}' is not an event id of this store`);
 }

@@ -26,6 +26,8 @@ const SQL = {
     "UPDATE instances SET updated_at = ?, custom_status = ?, history_length = ? WHERE instance_no = ?",
   deleteInstance: "DELETE FROM instances WHERE instance_id = ?",
   childrenOf: "SELECT instance_id, status FROM instances WHERE parent_instance_id = ?",
+  /** For metrics: a scan of the table, run only when scraped. */
+  countInstances: "SELECT name, status, COUNT(*) AS count FROM instances GROUP BY name, status",
 
   insertHistory: "INSERT INTO history (instance_no, seq, events) VALUES (?, ?, ?)",
   loadHistory: `SELECT events FROM history WHERE instance_no = (${NUMBER_OF}) ORDER BY seq`,
@@ -50,6 +52,17 @@ const SQL = {
   deleteActivities: `DELETE FROM activities WHERE instance_no = (${NUMBER_OF}) RETURNING id`,
   insertDedupKey: "INSERT OR IGNORE INTO dedup_keys (key, created_at) VALUES (?, ?)",
   activityReadiness: "SELECT id, visible_at FROM activities",
+  insertLifecycleEvent: "INSERT INTO lifecycle_events (created_at, event) VALUES (?, ?)",
+  /** The second bound is the newest committed seq: rows of the open batch are visible here but not yet durable. */
+  readLifecycleEvents:
+    "SELECT seq, event FROM lifecycle_events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+  lastLifecycleSeq: "SELECT COALESCE(MAX(seq), 0) AS seq FROM lifecycle_events",
+  pruneLifecycleEvents: "DELETE FROM lifecycle_events WHERE created_at < ?",
+  claimCursor:
+    "INSERT INTO event_cursors (name, position, owner, lease_until) VALUES (@name, NULL, @owner, @until) " +
+    "ON CONFLICT (name) DO UPDATE SET owner = @owner, lease_until = @until " +
+    "WHERE event_cursors.owner = @owner OR event_cursors.lease_until < @now RETURNING position",
+  saveCursor: "UPDATE event_cursors SET position = ?, lease_until = ? WHERE name = ? AND owner = ?",
   /** AUTOINCREMENT: an instance number is never given again, even after its row was purged. */
   lastRowIds:
     "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'instances'), 0), " +

@@ -252,7 +252,15 @@ export class ThreadClient {
   }
 }
 
-const READS: ReadonlySet<Op> = new Set(["readInbox", "getInstance", "loadHistory", "getActivity", "list"]);
+const READS: ReadonlySet<Op> = new Set([
+  "readInbox",
+  "getInstance",
+  "loadHistory",
+  "getActivity",
+  "list",
+  "readEvents",
+  "eventsTail",
+]);
 
 /** Threads of closed stores, idle and unreferenced, for the next store to open. */
 const spares: Worker[] = [];

@@ -50,6 +50,8 @@ parentPort!.on("message", (request: OpenRequest) => {
     db = open(path, announce);
     if (!db) return;
     migrate(db);
+    // This process holds the file exclusively: whoever claimed a relay cursor before is gone.
+    db.exec("UPDATE event_cursors SET lease_until = 0");
     const sql = prepareStatements(db);
     ids.continueAfter(sql.lastRowIds.get() as LastRowIds);
     announce(readiness(sql));
@@ -99,10 +101,18 @@ function serve(
 ): void {
   const writer = new SqliteWriter(db, sql, ids);
   let processed = 0;
+  /** The newest lifecycle event known committed: readers never see past it (the open batch's rows are visible). */
+  let committedEventSeq = lastEventSeq(sql);
   const post = (reply: Reply) => port.postMessage(reply);
   const commits = new GroupCommit(db, {
     maxWrites: maxWritesPerCommit,
-    onCommit: () => post({ kind: "durable", upTo: processed, stats: { ...commits.stats } }),
+    onCommit: () => {
+      if (writer.wroteEvents) {
+        writer.wroteEvents = false;
+        committedEventSeq = lastEventSeq(sql);
+      }
+      post({ kind: "durable", upTo: processed, stats: { ...commits.stats } });
+    },
     onFailure: (error) => post({ kind: "failed", message: (error as Error).message }),
   });
   const write = (fn: () => unknown, undoable = true): Outcome => {
@@ -114,7 +124,7 @@ function serve(
   const run = (command: Command): Outcome => {
     switch (command.op) {
       case "create":
-        return write(() => writer.create(command.request, command.activities));
+        return write(() => writer.create(command.request, command.activities, command.lifecycle));
       case "event":
         return write(() => writer.event(command.instanceId, command.event, command.now, command.dedupKey));
       case "turn":
@@ -147,6 +157,26 @@ function serve(
         return { value: readOverviewHead(db, command.query) };
       case "overviewSlice":
         return { value: readOverviewSlice(db, command.query, command.from, command.to) };
+      case "countInstances":
+        return { value: sql.countInstances.all() };
+      case "readEvents":
+        return { value: sql.readLifecycleEvents.all(command.after, committedEventSeq, command.limit) };
+      case "eventsTail":
+        return { value: committedEventSeq };
+      case "claimCursor":
+        return write(() => {
+          const { name, owner, until, now } = command;
+          const row = sql.claimCursor.get({ name, owner, until, now }) as
+            | { position: string | null }
+            | undefined;
+          return row ? row.position : undefined;
+        });
+      case "saveCursor":
+        return write(
+          () => sql.saveCursor.run(command.position, command.until, command.name, command.owner).changes > 0,
+        );
+      case "pruneEvents":
+        return write(() => sql.pruneLifecycleEvents.run(command.before).changes);
     }
   };
 
@@ -178,6 +208,10 @@ function serve(
 function list(db: Database.Database, filter: InstanceFilter): unknown[] {
   const { text, values } = listInstancesQuery(filter);
   return db.prepare(text).all(...values);
+}
+
+function lastEventSeq(sql: Statements): number {
+  return (sql.lastLifecycleSeq.get() as { seq: number }).seq;
 }
 
 function readiness(sql: Statements): Opened {

@@ -16,7 +16,7 @@ import {
   startEvent,
 } from "../../core/instance.js";
 import type { ResumePoint } from "../../core/rerun.js";
-import type { ActivityRowWrite, Effects, TurnWrite } from "./protocol.js";
+import type { ActivityRowWrite, Effects, LifecycleRow, TurnWrite } from "./protocol.js";
 import type { RowIds } from "./row-ids.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
 import type { Statements } from "./statements.js";
@@ -31,6 +31,8 @@ export class SqliteWriter {
   readonly #sql: Statements;
   readonly #ids: RowIds;
   #effects: Effects = noEffects();
+  /** Whether the open batch wrote lifecycle events (the thread then learns the newest seq after its COMMIT). */
+  wroteEvents = false;
 
   constructor(db: Database.Database, sql: Statements, ids: RowIds) {
     this.#db = db;
@@ -45,7 +47,11 @@ export class SqliteWriter {
     return this.#effects;
   }
 
-  create(request: StartRequest, activities: readonly ActivityRowWrite[]): void {
+  create(
+    request: StartRequest,
+    activities: readonly ActivityRowWrite[],
+    lifecycle?: readonly LifecycleRow[],
+  ): void {
     const existing = this.#status(request.instanceId);
     const conflict = startConflict(existing?.status, request);
     if (conflict) throw conflict;
@@ -53,6 +59,7 @@ export class SqliteWriter {
     const state = pendingInstance(request);
     if (request.resume) {
       this.#resume(state, request.resume, activities, request.now);
+      if (lifecycle) this.#lifecycle(lifecycle);
       return;
     }
     this.#insertInstance(state, 0);
@@ -86,6 +93,7 @@ export class SqliteWriter {
       this.#sql.insertActivity.run(...activityParams(rowId, instanceNo, task, now));
     }
     this.#schedule(t.childStarts, t.messages, now);
+    if (t.lifecycle) this.#lifecycle(t.lifecycle);
     if (t.terminateChildren) {
       for (const child of this.#sql.childrenOf.all(id) as Pick<InstanceRow, "instance_id" | "status">[]) {
         if (isTerminalStatus(child.status)) continue;
@@ -160,6 +168,11 @@ export class SqliteWriter {
       instanceId,
       row: { id, execution_id: executionId, visible_at: visibleAt, event: text },
     });
+  }
+
+  #lifecycle(rows: readonly LifecycleRow[]): void {
+    for (const { at, event } of rows) this.#sql.insertLifecycleEvent.run(at, event);
+    if (rows.length > 0) this.wroteEvents = true;
   }
 
   #status(instanceId: string): Status | undefined {

@@ -9,6 +9,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { encodePayload } from "../../../core/payload.js";
+import { withTraceparent } from "../../../engine/lifecycle.js";
 import type { WorkflowComponent } from "../../../engine/workflow-component.js";
 import { canRun, component, componentNotFound, notRegistered, type RouteContext } from "../context.js";
 import {
@@ -44,7 +45,10 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
         instanceId = second;
       }
       if (instanceId !== undefined) checkNewInstanceId(instanceId);
-      const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
+      const metadata = withTraceparent(
+        parseWorkflowMetadata(request.raw.rawHeaders),
+        request.headers.traceparent,
+      );
       const id = await workflows.start({ name, input: bodyText(request.body), instanceId, metadata });
       return reply
         .code(202)
@@ -62,7 +66,10 @@ export function startRoutes(app: FastifyInstance, ctx: RouteContext): void {
       if (!workflows.canStart(checkName("workflow", workflowName))) throw notRegistered(workflowName);
       checkNewInstanceId(instanceId);
       const body = jsonObjectBody(request.body, '{"input": <any JSON value>}');
-      const metadata = parseWorkflowMetadata(request.raw.rawHeaders);
+      const metadata = withTraceparent(
+        parseWorkflowMetadata(request.raw.rawHeaders),
+        request.headers.traceparent,
+      );
       const id = await workflows.start({
         name: workflowName,
         input: encodePayload(body.input),
