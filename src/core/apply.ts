@@ -9,10 +9,6 @@ import { isTerminalStatus } from "./history.js";
 import type { InstanceState, StartRequest } from "./instance.js";
 import type { ActivityTask, OutboxMessage } from "./work.js";
 
-// The stores still import these two from here; issue 16 rewrites the stores, after which they import ./work.js
-// and this line goes.
-export type { ActivityTask, OutboxMessage } from "./work.js";
-
 /**
  * Whether a message reaches its target: the instance exists, is active, and is still in the execution the message
  * was meant for (a continue-as-new in the sending turn already switched it; its own fresh messages carry the new id).

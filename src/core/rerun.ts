@@ -8,10 +8,6 @@ import { WeftError } from "./errors.js";
 import type { ExecutionStarted, HistoryEvent } from "./history.js";
 import type { ResumePoint } from "./instance.js";
 
-// The stores still import ResumePoint from here; issue 16 rewrites them, after which they import ./instance.js
-// and this line goes.
-export type { ResumePoint } from "./instance.js";
-
 export interface RerunOptions {
   instanceId: string;
   executionId: string;

@@ -4,8 +4,9 @@
  * engine and the service build a fact only when an observer is set, so nothing is spent when none is.
  * Times are epoch milliseconds from the engine's clock; facts are emitted after the fact, never before.
  */
-import type { ActivityTask } from "../core/apply.js";
+
 import type { RuntimeStatus } from "../core/history.js";
+import type { ActivityTask } from "../core/work.js";
 
 /** Dapr's names for the management calls it counts (`dapr_runtime_workflow_operation_count`). */
 export type OperationName = "create_workflow" | "get_workflow" | "add_event" | "purge_workflow";

@@ -2,10 +2,11 @@
  * Rows of the tables both stores share, with the same columns in SQLite and PostgreSQL. In an instance row the JSON
  * columns (failure, parent, metadata) are held as `J`: text in SQLite, values already parsed by PostgreSQL's driver.
  */
-import type { ActivityTask } from "../core/apply.js";
+
 import type { FailureDetails } from "../core/failure.js";
 import type { ParentInstance, RuntimeStatus } from "../core/history.js";
 import type { InstanceState } from "../core/instance.js";
+import type { ActivityTask } from "../core/work.js";
 
 export interface InstanceRowOf<J> {
   instance_id: string;

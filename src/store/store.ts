@@ -9,10 +9,11 @@
  * result, ahead of the commit that records it: a crash re-runs at most the turn or activity that was in flight.
  * Stores may share one commit between many writes (group commit), never run one ahead of its own commit.
  */
-import type { ActivityTask, TurnOutcome } from "../core/apply.js";
+import type { TurnOutcome } from "../core/apply.js";
 import type { HistoryEvent, InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../core/history.js";
 import type { InstanceState, StartRequest } from "../core/instance.js";
 import type { LifecycleEvent } from "../core/lifecycle-events.js";
+import type { ActivityTask } from "../core/work.js";
 
 /** One turn of one instance, leased to this engine until completed or abandoned. */
 export interface WorkflowWorkItem {

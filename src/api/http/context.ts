@@ -38,10 +38,6 @@ export function canRun(ctx: RouteContext, name: string): boolean {
   return ctx.runtime.registeredWorkflows.includes(name) || ctx.canRunRemotely(name);
 }
 
-export function isComponent(ctx: RouteContext, segment: string): boolean {
-  return ctx.components.has(segment);
-}
-
 export function notRegistered(name: string): HttpError {
   return new HttpError(
     400,

@@ -5,10 +5,11 @@
  * outcome (done, or a typed error such as `already_exists` or `lock_lost`) without failing the others.
  */
 import { randomUUID } from "node:crypto";
-import { childStartFailed, isDeliverable, type OutboxMessage, type TurnOutcome } from "../../core/apply.js";
+import { childStartFailed, isDeliverable, type TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
+import type { ResumePoint } from "../../core/instance.js";
 import {
   type InstanceState,
   pendingInstance,
@@ -16,7 +17,7 @@ import {
   startConflict,
   startEvent,
 } from "../../core/instance.js";
-import type { ResumePoint } from "../../core/rerun.js";
+import type { OutboxMessage } from "../../core/work.js";
 import { rowToActivityTask } from "../rows.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import type { BatchWrites } from "./queries.js";

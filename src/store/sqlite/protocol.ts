@@ -4,10 +4,11 @@
  * sends the writes in order; the thread runs them in group commits and answers twice: once a batch is applied (its
  * values, typed errors and effects) and once it is durable.
  */
-import type { ActivityTask, OutboxMessage } from "../../core/apply.js";
+
 import type { WeftErrorCode } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import type { InstanceState, StartRequest } from "../../core/instance.js";
+import type { ActivityTask, OutboxMessage } from "../../core/work.js";
 import type { GroupedRow } from "../overview-rows.js";
 import type { ActivityTaskColumns } from "../rows.js";
 import type { InstanceFilter, OverviewQuery } from "../store.js";

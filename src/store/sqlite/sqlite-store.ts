@@ -6,12 +6,13 @@
  * it schedules. Work enters those indexes only once the write that records it is durable (thread-client.ts), so
  * nothing is leased, and nothing acknowledged, ahead of the disk.
  */
-import type { ActivityTask, TurnOutcome } from "../../core/apply.js";
+import type { TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
 import { type InstanceState, pendingInstance, type StartRequest } from "../../core/instance.js";
 import { lifecycleEventsOf } from "../../core/lifecycle-events.js";
+import type { ActivityTask } from "../../core/work.js";
 import { foldOverview, type GroupedRow } from "../overview-rows.js";
 import { ReadyIndex } from "../ready-index.js";
 import { rowToActivityTask } from "../rows.js";

@@ -4,10 +4,11 @@
  * follow (protocol.ts `Effects`).
  */
 import type Database from "better-sqlite3";
-import { type ActivityTask, childStartFailed, isDeliverable, type OutboxMessage } from "../../core/apply.js";
+import { childStartFailed, isDeliverable } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
+import type { ResumePoint } from "../../core/instance.js";
 import {
   type InstanceState,
   pendingInstance,
@@ -15,7 +16,7 @@ import {
   startConflict,
   startEvent,
 } from "../../core/instance.js";
-import type { ResumePoint } from "../../core/rerun.js";
+import type { ActivityTask, OutboxMessage } from "../../core/work.js";
 import type { ActivityRowWrite, Effects, LifecycleRow, TurnWrite } from "./protocol.js";
 import type { RowIds } from "./row-ids.js";
 import { type InstanceRow, instanceParams } from "./rows.js";
