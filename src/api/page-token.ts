@@ -4,6 +4,7 @@
  * does not decode is a client error.
  */
 import { WeftError } from "../core/errors.js";
+import { quote } from "../core/input-rules.js";
 import type { ListPosition } from "../store/store.js";
 
 export function encodePageToken(position: ListPosition): string {
@@ -23,7 +24,10 @@ export function decodePageToken(token: string): ListPosition {
     !Number.isSafeInteger(value[0]) ||
     typeof value[1] !== "string"
   ) {
-    throw new WeftError("invalid_argument", `'${token}' is not a continuation token this server gave out`);
+    throw new WeftError(
+      "invalid_argument",
+      `${quote(token)} is not a continuation token this server gave out`,
+    );
   }
   return { createdAt: value[0] as number, instanceId: value[1] as string };
 }

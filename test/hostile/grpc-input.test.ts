@@ -68,6 +68,14 @@ describe("ids", () => {
   });
 });
 
+test("a message with an unpaired surrogate (a bad continuation token) answers INVALID_ARGUMENT, not a hung call", async () => {
+  // grpc-js percent-encodes a status's details and throws on an unpaired surrogate; the call then never answered.
+  const error = await refusal(client.call("ListInstanceIDs", { continuationToken: "ab\ud800cd" }));
+  expect(error).toMatchObject({ code: status.INVALID_ARGUMENT });
+  expect(error!.details).toContain("\ufffd");
+  await expect(client.call("Hello", {})).resolves.toEqual({});
+});
+
 describe("undecodable requests", () => {
   let raw: BytesClient;
   beforeAll(() => {

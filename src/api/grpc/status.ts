@@ -33,6 +33,10 @@ export function toGrpcStatus(error: unknown): GrpcStatus {
   return { code: status.INTERNAL, details: capped(details) };
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Short, and with no unpaired surrogate: grpc-js percent-encodes details, which throws on one (the call then hangs). */
 function capped(details: string): string {
-  return details.length <= MAX_DETAILS ? details : `${details.slice(0, MAX_DETAILS)}…`;
+  const cut = details.length <= MAX_DETAILS ? details : `${details.slice(0, MAX_DETAILS)}…`;
+  return cut.replace(LONE_SURROGATE, "\ufffd");
 }

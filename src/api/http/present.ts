@@ -8,7 +8,7 @@ import type { HistoryEvent, RuntimeStatus } from "../../core/history.js";
 import { isRepresentableTime } from "../../core/input-rules.js";
 import { storedObject, storedText } from "../../core/stored-values.js";
 import { TRACEPARENT_METADATA } from "../../engine/lifecycle.js";
-import type { WorkflowSnapshot } from "../../engine/workflow-component.js";
+import type { ComponentStatus, WorkflowSnapshot } from "../../engine/workflow-component.js";
 
 /** Dapr's `GetWorkflowResponse` (json names of workflow.proto), plus the start metadata when there is some. */
 export interface DaprWorkflowJson {
@@ -78,17 +78,20 @@ export function timeText(ms: unknown): string | null {
   return isRepresentableTime(ms) ? new Date(ms).toISOString() : null;
 }
 
-const STATUSES: readonly RuntimeStatus[] = [
+/** Dapr's runtime statuses: Weft's own, and the two an external component (Temporal) may also report. */
+const STATUSES: ReadonlySet<unknown> = new Set<ComponentStatus>([
   "PENDING",
   "RUNNING",
   "SUSPENDED",
   "COMPLETED",
   "FAILED",
   "TERMINATED",
-];
+  "CANCELED",
+  "CONTINUED_AS_NEW",
+]);
 
 function statusText(status: unknown): string {
-  return STATUSES.includes(status as RuntimeStatus) ? (status as string) : "UNKNOWN";
+  return STATUSES.has(status) ? (status as string) : "UNKNOWN";
 }
 
 /** Metadata is shown when it is a non-empty object; values that are not text are shown as unreadable. */
