@@ -7,6 +7,15 @@
 import type { FailureDetails } from "./failure.js";
 
 export type RuntimeStatus = "PENDING" | "RUNNING" | "SUSPENDED" | "COMPLETED" | "FAILED" | "TERMINATED";
+/** Every runtime status, in the order of an instance's life. */
+export const RUNTIME_STATUSES: readonly RuntimeStatus[] = [
+  "PENDING",
+  "RUNNING",
+  "SUSPENDED",
+  "COMPLETED",
+  "FAILED",
+  "TERMINATED",
+];
 
 /** Statuses a workflow can end in: the ones carried by ExecutionCompleted. */
 export type TerminalStatus = "COMPLETED" | "FAILED" | "TERMINATED";

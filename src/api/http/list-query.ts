@@ -5,21 +5,13 @@
  * `continuationToken` (from the previous page's answer). `after` is not taken any more: pages are newest first,
  * so an instance id alone no longer says where a page ended.
  */
-import type { RuntimeStatus } from "../../core/history.js";
+import { RUNTIME_STATUSES, type RuntimeStatus } from "../../core/history.js";
 import { checkMetadata, checkName, checkTime, quote } from "../../core/input-rules.js";
 import type { InstanceFilter } from "../../store/store.js";
 import { decodePageToken } from "../page-token.js";
 import { malformed } from "./errors.js";
 import { queryValue } from "./request.js";
 
-export const STATUSES: readonly RuntimeStatus[] = [
-  "PENDING",
-  "RUNNING",
-  "SUSPENDED",
-  "COMPLETED",
-  "FAILED",
-  "TERMINATED",
-];
 export const MAX_PAGE = 1000;
 
 /** The filter part of a query (no paging): what bulk operations take. */
@@ -59,9 +51,9 @@ export function listFilter(query: unknown): InstanceFilter & { limit: number } {
 export function parseStatuses(value: string): RuntimeStatus[] {
   return value.split(",").map((raw) => {
     const status = raw.trim().toUpperCase() as RuntimeStatus;
-    if (!STATUSES.includes(status)) {
+    if (!RUNTIME_STATUSES.includes(status)) {
       throw malformed(
-        `unknown status ${quote(raw)}; use one or more of ${STATUSES.join(", ")}, comma-separated`,
+        `unknown status ${quote(raw)}; use one or more of ${RUNTIME_STATUSES.join(", ")}, comma-separated`,
       );
     }
     return status;

@@ -4,7 +4,7 @@
  * Weft does not know: written by an older version or a hostile worker) is shown as unreadable rather than failing
  * the read: a time as `null`, a value as `<unreadable: ...>`, a status as `UNKNOWN` (Dapr's word for it).
  */
-import type { HistoryEvent, RuntimeStatus } from "../../core/history.js";
+import { type HistoryEvent, RUNTIME_STATUSES } from "../../core/history.js";
 import { isRepresentableTime } from "../../core/input-rules.js";
 import { storedObject, storedText } from "../../core/stored-values.js";
 import { TRACEPARENT_METADATA } from "../../engine/lifecycle.js";
@@ -80,12 +80,7 @@ export function timeText(ms: unknown): string | null {
 
 /** Dapr's runtime statuses: Weft's own, and the two an external component (Temporal) may also report. */
 const STATUSES: ReadonlySet<unknown> = new Set<ComponentStatus>([
-  "PENDING",
-  "RUNNING",
-  "SUSPENDED",
-  "COMPLETED",
-  "FAILED",
-  "TERMINATED",
+  ...RUNTIME_STATUSES,
   "CANCELED",
   "CONTINUED_AS_NEW",
 ]);

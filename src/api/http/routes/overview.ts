@@ -11,7 +11,7 @@
  * however large the store, the overview occupies the store at most 1/REUSE_FACTOR of the time.
  */
 import type { FastifyInstance } from "fastify";
-import type { RuntimeStatus } from "../../../core/history.js";
+import { RUNTIME_STATUSES, type RuntimeStatus } from "../../../core/history.js";
 import { type RouteContext, service } from "../context.js";
 import { malformed } from "../errors.js";
 import { queryValue } from "../request.js";
@@ -19,14 +19,6 @@ import { queryValue } from "../request.js";
 const MAX_WINDOW_SECONDS = 7 * 24 * 3600;
 const MAX_BUCKETS = 500;
 const REUSE_FACTOR = 20;
-const ALL_STATUSES: readonly RuntimeStatus[] = [
-  "PENDING",
-  "RUNNING",
-  "SUSPENDED",
-  "COMPLETED",
-  "FAILED",
-  "TERMINATED",
-];
 
 type Answer = ReturnType<typeof compute> extends Promise<infer A> ? A : never;
 
@@ -73,13 +65,13 @@ async function compute(ctx: RouteContext, bucketSeconds: number, bucketCount: nu
   const since = (Math.floor(now / bucketMs) + 1) * bucketMs - bucketCount * bucketMs;
   const found = await service(ctx).overview({ since, bucketMs, now });
 
-  const statuses = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<RuntimeStatus, number>;
+  const statuses = Object.fromEntries(RUNTIME_STATUSES.map((s) => [s, 0])) as Record<RuntimeStatus, number>;
   const byName = new Map<string, Record<RuntimeStatus, number>>();
   for (const { name, status, count } of found.counts) {
     statuses[status] += count;
     let counts = byName.get(name);
     if (!counts) {
-      counts = Object.fromEntries(ALL_STATUSES.map((s) => [s, 0])) as Record<RuntimeStatus, number>;
+      counts = Object.fromEntries(RUNTIME_STATUSES.map((s) => [s, 0])) as Record<RuntimeStatus, number>;
       byName.set(name, counts);
     }
     counts[status] += count;
