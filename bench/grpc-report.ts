@@ -53,58 +53,53 @@ ${rows.join("\n")}
 ${GRPC_NOTES}`;
 }
 
-/** What the figures mean, from the run of 2026-12-05 (grpc-2026-12-05T0903.json) and the profiles taken beside it. */
+/** What the figures mean, from the run of 2026-12-05 13:10 UTC (grpc-2026-12-05T1316.json) and the profiles beside it. */
 const GRPC_NOTES = `
-Read these figures with care: during the run of 2026-12-05 the 2-core machine ran other engineers' test suites and
-benchmarks (load average 14-22), so absolute figures are about 10 times below a quiet machine's (121 workflows/s
-for @dapr/dapr on 2026-12-04, before issue 16), W1 latencies are
-mostly time spent waiting for a core, and single rounds differ by up to 2x. Per-round Weft/floor W2 ratios were
-0.92, 1.43, 0.80 (@dapr/dapr), 0.60, 0.99, 0.75 (@dapr/durabletask-js) and 0.69, 1.13, 0.79 (two worker processes).
-Every Weft figure here is on issue 16's strict store (merged into this code): nothing is dispatched before the
-commit that records it is on disk (a turn's activities wait for its commit, an activity's result is committed
-before the turn that sees it).
+This run had the machine to itself (load average under 2.5; the same hour's in-process W2 ran at about 1,000
+workflows/s). Every Weft figure is on issue 16's strict store: nothing is dispatched before the commit that records
+it is on disk (a turn's activities wait for its commit, an activity's result is committed before the turn that
+sees it).
 
-- **Targets.** W2 over gRPC >= 2x Restate: not met (0.25x with @dapr/dapr, 0.43x with @dapr/durabletask-js).
-  The SDK's own cost forbids it on this machine: against the double, which does no work at all, the same worker
-  reaches only 0.28x (@dapr/dapr) and 0.48x (@dapr/durabletask-js) of Restate's W2, and two worker processes do
-  not help on two cores (0.21x). The fallback target, >= 90% of the floor: 0.92x and 0.90x of the floor by the
-  medians, 1.11x with two worker processes, but the per-round ratios above show the noise is as large as the gap.
-  W1 p50 <= Restate's: not met (3.8x); the floor's W1 is 4.0x Restate's too (259 ms against 64), so the latency is
-  the SDK's and gRPC's round trips (21 per workflow) on a starved machine, not Weft's: Weft's W1 p50 was at the
-  floor's with @dapr/dapr (247 against 259 ms) and 1.2x it with @dapr/durabletask-js (209 against 177 ms).
-- **The floor: what the SDK costs.** The app's CPU per work item against the double is 0.83 ms (@dapr/dapr) and
-  0.56 ms (@dapr/durabletask-js) here (0.31 ms for @dapr/dapr on a quiet machine on 2026-12-04). A profile of
-  the app process in W2 (bench/grpc.ts --cpu-prof): grpc-js' client side of the two calls per item (the stream
-  read, and a unary Complete call with its own HTTP/2 stream, headers and trailers) about 35%, garbage collection
-  18%, google-protobuf decoding the whole history each turn 10%, replaying it 8%, the SDK's logging and
-  \`util.promisify\` per call about 5%. A 10-step workflow is 21 items: one Node process running the SDK completes at
-  most 1 / (0.31 ms x 21), about 150 workflows/s on a quiet core, whatever the sidecar does.
-- **Weft's share.** \`weft run\` spent 0.60 ms per item with @dapr/dapr (0.44 ms with @dapr/durabletask-js) against
-  the double's 0.35 ms (0.26 ms), which has no store and no engine: Weft's CPU is 0.86x (0.84x) the SDK's. Where it
-  goes (profile of \`weft run\`'s main thread in W2, this code): grpc-js' server side of the protocol (the stream
-  writes, the unary Complete calls' headers, metadata and trailers, decoding the answers) about 35-40%; the store's
-  messages to and from its writer thread about 30% (the SQLite work itself runs on that thread, which the CPU
-  figures include but the profile does not); the engine's own code (leasing, applying turns) under 10%; assembling work items
-  (encoding events, copying encoded histories) about 9%; garbage collection 5%.
-- **What changed here.** (1) Encoded histories (src/api/grpc/encoded-histories.ts, encoded-work.ts): a turn used
-  to load the instance's history from the store (a round trip to the writer thread, a SQLite read and a JSON parse
-  of every earlier turn), translate it and encode all of it with protobufjs; now each turn encodes only its own
-  events and copies the encoded past, kept per instance between turns (64 MiB at most, least recently used first,
-  used only when it holds exactly the committed number of events, dropped when a turn is not committed). Assembling
-  the 11 turns of a 10-step workflow took 975 us before and 216 us after (\`bench/grpc-turn-micro.ts\`, minimum of 15
-  alternating repetitions of 1,000 workflows, same bytes out), not counting the writer thread's reads, which are
-  gone too. In the profile before the change, encoding the work items was 8.9% of \`weft run\`'s main thread and
-  loading histories 1.5%. (2) The workers' Complete calls skip the abort signal that client calls need (1.6% of the
-  main thread in that profile) and grpc-js' channelz bookkeeping is off (2.9%). End-to-end A/B runs of W2 on the
-  loaded machine (alternating old and new code, 2-3 pairs each) were dominated by the load (the same code ranged
-  from 0.49 to 0.84 ms of sidecar CPU per item), so they support no figure beyond the ones above.
+- **Targets.** W2 over gRPC >= 2x Restate: not met (0.77x with @dapr/dapr, 0.84x with @dapr/durabletask-js). The
+  SDK's own cost forbids it: against the double, which does no work at all, the same worker reaches 0.84x
+  (@dapr/dapr) and 1.16x (@dapr/durabletask-js) of Restate's W2. The fallback, >= 90% of the floor: met with
+  @dapr/dapr (0.91x), not with @dapr/durabletask-js (0.73x) nor with two @dapr/dapr worker processes (0.65x). W1 p50
+  <= Restate's: not met (1.75x with @dapr/dapr, 1.91x with @dapr/durabletask-js), although the floor's W1 (18-19 ms)
+  is below Restate's (23 ms).
+- **Where W1's time goes.** A timeline of W1 with @dapr/durabletask-js (timestamps at each hand-off in \`weft run\`,
+  one workflow at a time, medians per step): the worker's turn 1.05 ms (work item sent to its answer) and its
+  activity 0.8 ms, which is the floor's share (18 ms for 10 steps); Weft's two commits per step about 1 ms each
+  (0.45 ms from the write to the writer thread's "applied", 0.42 ms more to "durable", against 0.18 ms for the
+  fsync itself); Weft's own code between them about 0.3 ms. In process, the same commits took 0.45 ms each: with the
+  worker process and the client on the same two cores, the writer thread and the engine's thread wait longer for a
+  core. So W1 over gRPC is the floor plus 20 commits in sequence, and Restate's 23 ms leaves 4-5 ms for 20 commits:
+  out of reach at this durability.
+- **Where W2's time goes.** Per work item, \`weft run\` spent 0.27 ms of CPU with @dapr/dapr and 0.22 ms with
+  @dapr/durabletask-js against the double's 0.14 and 0.12 ms. Two cores hold the app (0.27-0.33 ms per item) and
+  the sidecar, so every 0.1 ms Weft spends per item is taken from the worker. A profile of \`weft run\`'s main
+  thread in W2 with @dapr/durabletask-js (1,500 workflows): idle 58%; \`postMessage\` to the writer thread 7.2% (the
+  largest single item: one message per turn of the event loop, each waking the thread); grpc-js and Node's HTTP/2
+  about 9%; Weft's own code (store client, engine, work streams, encoded histories) about 6%; garbage collection
+  2.8%. The writer thread's SQLite work is outside that profile and inside the CPU figures.
+- **The floor: what the SDK costs.** The app's CPU per work item against the double is 0.34 ms (@dapr/dapr) and
+  0.27 ms (@dapr/durabletask-js). A profile of the app process in W2 (bench/grpc.ts --cpu-prof, against
+  \`weft run\`): garbage collection 16%, grpc-js 15%, google-protobuf decoding the whole history each turn 12%,
+  the SDK's own code 11%, Node's \`util.deprecate\` and promisify wrappers about 5%. A 10-step workflow is 21 items:
+  one Node process running the SDK completes at most 1 / (0.27 ms x 21), about 175 workflows/s on one core, whatever
+  the sidecar does, which is what the floor reached.
+- **What changed for this path (issue 21).** (1) Encoded histories (src/api/grpc/encoded-histories.ts,
+  encoded-work.ts): each turn encodes only its own events and copies the encoded past, kept per instance between
+  turns (64 MiB at most, least recently used first, used only when it holds exactly the committed number of events,
+  dropped when a turn is not committed). Assembling the 11 turns of a 10-step workflow took 975 us before and 216 us
+  after (\`bench/grpc-turn-micro.ts\`, minimum of 15 alternating repetitions of 1,000 workflows, same bytes out), and
+  the writer thread's history reads are gone. (2) The workers' Complete calls skip the abort signal that client
+  calls need, and grpc-js' channelz bookkeeping is off.
 - **Not changed, and why.** Fewer work items per workflow: a turn already takes every event that is in the inbox
   (a fan-out's results arriving together are one turn); a sequential workflow has one new event per turn, so its
   21 items are the protocol's minimum. Capacity: neither SDK advertises any (their GetWorkItemsRequest is empty);
   the cap of 100 unfinished items per stream keeps @dapr/dapr's queue (10 running, 100 queued, more dropped) full
-  without overflowing it, and W2's 50 workflows never have more than 50 items out. Batching stream writes: grpc-js
-  frames every message on its own, and Node's HTTP/2 session already sends what was written in one tick with one
-  socket write. What would move the gRPC path further: workers on more cores (the sidecar spreads items over every
-  stream: measured above with two processes, which on two shared cores cannot show a gain), and, in Weft, a cheaper
-  store hand-off for the writer thread's messages.
+  without overflowing it. Batching stream writes: grpc-js frames every message on its own, and Node's HTTP/2
+  session already sends what was written in one tick with one socket write. What would move the gRPC path further:
+  a cheaper hand-off to the writer thread (fewer, larger messages, or shared memory), or, at a weaker and opt-in
+  durability, one commit per step instead of two; and workers on cores of their own.
 `;
