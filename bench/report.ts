@@ -254,6 +254,23 @@ itself: load average under 2.5, a durable one-row commit at 0.18 ms p50.
   node processes 1.1x: on two cores, three engine processes and PostgreSQL compete for the same CPU, and each
   step's two commits each cost a PostgreSQL COMMIT with synchronous_commit on.
 - **gRPC.** See the section "The gRPC path" above: the SDK's own cost per work item bounds it.
+
+W3-W6 at equal durability, from a run of their own right after (\`npm run bench -- --peers --workloads W3,W4,W5,W6
+--runs 1\`, 2026-12-05 13:43 UTC, still a quiet machine, one round: bench/results/w3-w6-2026-12-05T1343.json):
+
+| workload / metric | weft | restate | dbos | weft/restate | weft/dbos |
+|---|---:|---:|---:|---:|---:|
+| W3 fan-out 100, 100 workflows: workflows/s | 233 | 32.8 | 6.8 | 7.1x | 34.3x |
+| W4 10,000 steps: ms/step, first 1,000 | 0.683 | 1.376 | 1.263 | 0.50x | 0.54x |
+| W4 10,000 steps: ms/step, last 1,000 | 0.578 | 1.344 | 1.318 | 0.43x | 0.44x |
+| W5 10,000 waiting: RSS bytes/instance | 1486 | 26208 | 14497 | 0.057x | 0.10x |
+| W5 10,000 waiting: raise-all to all done (ms) | 1471 | 22672 | 24214 | 0.065x | 0.061x |
+| W6 HTTP starts/s | 1234 | 1450 | 133 | 0.85x | 9.3x |
+
+W4's last 1,000 steps took 0.85x the time of its first (target: within 1.5x) and W5 held 1,486 bytes of resident
+memory per waiting instance (target: under 2 KB): both met. W6: Restate's ingress accepted more starts per second
+than \`weft run\`'s HTTP API (0.85x); each Weft start is a durable commit before its 202, shared by the starts of
+one commit cycle.
 `;
 
 /** What metrics and traces cost (issue 18), from bench/metrics-overhead.ts and bench/metrics-observer-cost.ts. */
