@@ -128,6 +128,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
       observe: observeAll([metrics?.observe, tracing?.observe].filter((o) => o !== undefined)),
+      traces: tracing,
       lifecycleEvents,
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);

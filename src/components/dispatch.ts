@@ -42,18 +42,20 @@ export async function dispatch(
   const selected = selectField(view, route.input);
   const input = selected === undefined ? undefined : JSON.stringify(selected);
   const dedupKey = `trigger/${triggerName}/${eventIdentity(event)}`;
+  // A CloudEvent's W3C trace context (Dapr's publish API copies the publisher's into it) parents the workflow, or
+  // the span of the event raised.
+  const traceparent = typeof event.traceparent === "string" ? event.traceparent : undefined;
   if (route.action === "raise-event") {
-    await service.raiseEvent(instanceId, route.eventName, input, dedupKey);
+    await service.raiseEvent(instanceId, route.eventName, input, { dedupKey, traceparent });
     return "raised";
   }
-  // A CloudEvent's W3C trace context (Dapr's publish API copies the publisher's into it) parents the workflow.
   const metadata = withTraceparent(
     {
       [TRIGGER_METADATA.trigger]: triggerName,
       [TRIGGER_METADATA.source]: event.source,
       [TRIGGER_METADATA.id]: event.id,
     },
-    event.traceparent,
+    traceparent,
   )!;
   const start = (idReuse: "never" | "terminal") =>
     service.start({ name: route.workflowName, input, instanceId, metadata, idReuse });
@@ -79,7 +81,7 @@ export async function dispatch(
       case "raise-event":
         // A finished instance takes no more events (the store would drop it).
         if (isTerminalStatus(existing.status)) return "ignored";
-        await service.raiseEvent(instanceId, route.eventName!, input, dedupKey);
+        await service.raiseEvent(instanceId, route.eventName!, input, { dedupKey, traceparent });
         return "raised";
       case "terminate-and-restart":
         if (!isTerminalStatus(existing.status)) {

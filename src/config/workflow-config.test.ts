@@ -38,7 +38,7 @@ test("Go durations, as Dapr writes them", () => {
   for (const bad of ["", "10", "1d", "-5s", "5 s", "h"]) expect(parseGoDuration(bad), bad).toBeUndefined();
 });
 
-test("a Configuration's spec.workflow, with Dapr's field names and Weft's maxPerSecond", async () => {
+test("a Configuration's spec.workflow, with Dapr's field names and Weft's maxPerSecond and stalledAfter", async () => {
   const path = file(
     "ok.yaml",
     configuration(`maxConcurrentWorkflowInvocations: 50
@@ -57,7 +57,8 @@ stateRetentionPolicy:
   anyTerminal: 168h
   completed: 24h
   failed: 72h
-  terminated: 30m`),
+  terminated: 30m
+stalledAfter: 1m30s`),
   );
   expect(await loadConfigurationFile(path)).toEqual({
     maxConcurrentWorkflowInvocations: 50,
@@ -75,6 +76,7 @@ stateRetentionPolicy:
       failed: 72 * 3_600_000,
       terminated: 30 * 60_000,
     },
+    stalledAfter: 90_000,
     file: path,
   });
 });
@@ -94,6 +96,7 @@ test("unknown or invalid fields are refused with the file, the field and the rea
     ],
     ["stateRetentionPolicy:\n  completed: 1d", "spec.workflow.stateRetentionPolicy.completed", "Go duration"],
     ["stateRetentionPolicy:\n  done: 1h", "spec.workflow.stateRetentionPolicy", "unknown field 'done'"],
+    ["stalledAfter: soon", "spec.workflow.stalledAfter", "Go duration"],
     [
       "activityConcurrencyLimits:\n  - name: A",
       "spec.workflow.activityConcurrencyLimits.0",

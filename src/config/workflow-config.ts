@@ -4,7 +4,8 @@
  * Configuration but accepts Dapr's other sections, so a Dapr app's file works unchanged; any other field, or a
  * bad value, fails startup with the file, the field and the reason.
  *
- * Weft's one extension: `maxPerSecond` on an `activityConcurrencyLimits` entry, a cluster-wide start rate.
+ * Weft's extensions: `maxPerSecond` on an `activityConcurrencyLimits` entry, a cluster-wide start rate, and
+ * `stalledAfter`, how long a due turn may keep not running before the instance's `stalled` lifecycle event.
  */
 import { readFile } from "node:fs/promises";
 import { parseAllDocuments } from "yaml";
@@ -39,6 +40,8 @@ export interface WorkflowSettings {
   workflowConcurrencyLimits: NameLimit[];
   activityConcurrencyLimits: NameLimit[];
   stateRetentionPolicy?: RetentionPolicy;
+  /** How long a due turn may keep not running before its instance is `stalled`, in ms (a Weft extension). */
+  stalledAfter?: number;
   /** The file the settings came from, for messages. */
   file?: string;
 }
@@ -94,6 +97,7 @@ const workflowSchema = z
       })
       .strict()
       .optional(),
+    stalledAfter: duration.optional(),
   })
   .strict();
 

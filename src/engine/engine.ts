@@ -8,11 +8,12 @@ import { applyTurn, opensOrContinues, orderTurnEvents } from "../core/apply.js";
 import { isWeftError } from "../core/errors.js";
 import type { HistoryEvent, TaskCompleted, TaskFailed } from "../core/history.js";
 import { isTerminalStatus } from "../core/history.js";
+import { dueSince, type StallReason, stalledEvent } from "../core/lifecycle-events.js";
 import type { Logger } from "../core/logger.js";
 import { silentLogger } from "../core/logger.js";
-import type { ActivityWorkItem, Store, WorkflowWorkItem } from "../store/store.js";
+import type { ActivityWorkItem, LifecycleEventLog, Store, WorkflowWorkItem } from "../store/store.js";
 import type { ExecutorRouter } from "./executor.js";
-import { type LifecycleObserver, TRACEPARENT_METADATA } from "./lifecycle.js";
+import { type LifecycleObserver, TRACEPARENT_METADATA, type TraceContexts } from "./lifecycle.js";
 import type { Limiter, LimitKind } from "./limits.js";
 import { Pump } from "./pump.js";
 
@@ -28,12 +29,24 @@ export interface EngineOptions {
   logger?: Logger;
   /** Told what happens to turns and activities (lifecycle.ts); nothing is built for it when unset. */
   observe?: LifecycleObserver;
+  /** Trace contexts for child workflows and remote activity workers (lifecycle.ts); unset when tracing is off. */
+  traces?: TraceContexts;
+  /**
+   * How long a due turn may keep not running (no executor for its name, or failing) before the instance's `stalled`
+   * lifecycle event is written (default 30 s). Only with a store that keeps lifecycle events.
+   */
+  stalledAfterMs?: number;
 }
 
 /** Fractional epoch milliseconds, for latencies finer than the clock's. */
 const preciseNow = () => performance.timeOrigin + performance.now();
 
 const RETRY_DELAY_MS = 1000;
+
+const STALLED_AFTER_MS = 30_000;
+
+/** Stalls remembered, so a node writes each once without asking the store (which also refuses a second). */
+const REMEMBERED_STALLS = 10_000;
 
 export class Engine {
   readonly #store: Store;
@@ -42,6 +55,11 @@ export class Engine {
   readonly #newExecutionId: () => string;
   readonly #log: Logger;
   readonly #observe: LifecycleObserver | undefined;
+  readonly #traces: TraceContexts | undefined;
+  readonly #eventLog: LifecycleEventLog | undefined;
+  readonly #stalledAfterMs: number;
+  /** Instances whose current stall this node has written (or is writing): instance id to the stall's key. */
+  readonly #stalls = new Map<string, string>();
   #running = false;
   #unwatch: (() => void) | undefined;
   readonly #limiter: Limiter | undefined;
@@ -57,6 +75,9 @@ export class Engine {
     this.#log = options.logger ?? silentLogger;
     this.#limiter = options.limiter?.active ? options.limiter : undefined;
     this.#observe = options.observe;
+    this.#traces = options.traces;
+    this.#eventLog = options.store.lifecycleEvents;
+    this.#stalledAfterMs = options.stalledAfterMs ?? STALLED_AFTER_MS;
     this.#turns = new Pump({
       next: () => this.#store.nextWorkflowWorkItem(this.#clock()),
       run: (item) =>
@@ -174,6 +195,7 @@ export class Engine {
     if (!terminating && !executor) {
       if (!this.#router.failUnknownNames) {
         await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+        this.#noteStall(item, "no-executor");
         return;
       }
       result = notRegistered(name);
@@ -207,6 +229,7 @@ export class Engine {
         );
         executor.evict?.(item.instanceId);
         await this.#store.abandonWorkflowWorkItem(item, RETRY_DELAY_MS);
+        this.#noteStall(item, "executor-failed");
         observe?.({
           type: "turn-abandoned",
           instanceId: item.instanceId,
@@ -218,12 +241,24 @@ export class Engine {
       }
     }
     const outcome = applyTurn(state, turnEvents, result, { now, newExecutionId: this.#newExecutionId });
+    if (this.#traces && outcome.childStarts.length > 0) {
+      // Children join this execution's trace: their execution spans are children of its span.
+      const parent = this.#traces.runTraceparent(
+        item.instanceId,
+        executionId,
+        state.metadata?.[TRACEPARENT_METADATA],
+      );
+      for (const child of outcome.childStarts) {
+        child.metadata = { ...child.metadata, [TRACEPARENT_METADATA]: parent };
+      }
+    }
     const historyLength = outcome.history === "reset" ? 0 : item.historyLength + outcome.newEvents.length;
     const finished = outcome.history === "reset" || isTerminalStatus(outcome.state.status);
     executor?.turnApplied?.(item.instanceId, executionId, historyLength, finished, outcome.newEvents);
     const executedAt = observe ? preciseNow() : 0;
     try {
       await this.#store.completeWorkflowWorkItem(item, outcome);
+      if (this.#stalls.size > 0) this.#stalls.delete(item.instanceId);
       observe?.({
         type: "turn-committed",
         instanceId: item.instanceId,
@@ -257,6 +292,7 @@ export class Engine {
         );
       } else {
         this.#log.error({ err: error, instanceId: item.instanceId }, "committing a workflow turn failed");
+        this.#noteStall(item, "commit-failed");
       }
     }
   }
@@ -280,8 +316,10 @@ export class Engine {
         },
       };
     } else {
+      // The span `activity-started` just opened, for workers that continue the trace (tracing on only).
+      const traceparent = this.#traces?.activityTraceparent(task);
       try {
-        outcome = await executor.executeActivity(item);
+        outcome = await executor.executeActivity(traceparent ? { ...item, traceparent } : item);
       } catch (error) {
         this.#log.warn(
           { err: error, instanceId: task.instanceId, taskId: task.taskId },
@@ -316,6 +354,33 @@ export class Engine {
     } catch (error) {
       this.#log.error({ err: error, instanceId: task.instanceId }, "recording an activity result failed");
     }
+  }
+
+  /**
+   * A due turn did not run. Once it has been due longer than the threshold, the instance's `stalled` event is
+   * written, once per stall: the key names the instance's last commit, so only a commit (and a new stall) makes
+   * another. The age comes from the work item (core dueSince), the same on every node.
+   */
+  #noteStall(item: WorkflowWorkItem, reason: StallReason): void {
+    const log = this.#eventLog;
+    if (!log) return;
+    const { state } = item;
+    const now = this.#clock();
+    const since = dueSince(state, item.newEvents);
+    if (now - since < this.#stalledAfterMs) return;
+    const key = `weft.stalled/${item.instanceId}/${state.executionId}/${state.updatedAt}`;
+    if (this.#stalls.get(item.instanceId) === key) return;
+    this.#stalls.set(item.instanceId, key);
+    if (this.#stalls.size > REMEMBERED_STALLS) this.#stalls.delete(this.#stalls.keys().next().value!);
+    this.#log.warn(
+      { instanceId: item.instanceId, reason, waitingSince: since },
+      "a workflow instance is stalled",
+    );
+    log.append(stalledEvent(state, since, reason, now), key).catch((error: unknown) => {
+      // Not written: the next retry of the turn tries again.
+      if (this.#stalls.get(item.instanceId) === key) this.#stalls.delete(item.instanceId);
+      this.#log.warn({ err: error, instanceId: item.instanceId }, "writing a stalled event failed");
+    });
   }
 }
 

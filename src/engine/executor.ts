@@ -40,6 +40,8 @@ export type ActivityOutcome = { result?: string } | { failure: FailureDetails };
 export interface ActivityRequest {
   readonly task: ActivityTask;
   readonly dispatchCount: number;
+  /** The W3C trace context of this run's span, when tracing is on (remote workers continue the trace). */
+  readonly traceparent?: string;
 }
 
 export interface ActivityExecutor {

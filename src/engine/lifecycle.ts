@@ -16,13 +16,33 @@ export const TRACEPARENT_METADATA = "weft.traceparent";
 
 const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
+/** A caller's W3C `traceparent` if it is well-formed, else undefined (a bad one is ignored, never an error). */
+export function traceparentOf(value: unknown): string | undefined {
+  return typeof value === "string" && TRACEPARENT.test(value) ? value : undefined;
+}
+
 /** Start metadata with a caller's W3C `traceparent` kept beside it (ignored unless well-formed). */
 export function withTraceparent(
   metadata: Record<string, string> | undefined,
   traceparent: unknown,
 ): Record<string, string> | undefined {
-  if (typeof traceparent !== "string" || !TRACEPARENT.test(traceparent)) return metadata;
-  return { ...metadata, [TRACEPARENT_METADATA]: traceparent };
+  const valid = traceparentOf(traceparent);
+  if (!valid) return metadata;
+  return { ...metadata, [TRACEPARENT_METADATA]: valid };
+}
+
+/**
+ * Trace contexts the engine hands on, from whoever traces (observability/tracing.ts); unset when tracing is off,
+ * and then the engine builds none. Observers only listen; these answer, so they are a port of their own.
+ */
+export interface TraceContexts {
+  /**
+   * The `traceparent` of an execution's span (the parent of its turns and activities): a child workflow started
+   * by it keeps this one, so the child's execution span is a child of its parent's, in the parent's trace.
+   */
+  runTraceparent(instanceId: string, executionId: string, traceparent: string | undefined): string;
+  /** The `traceparent` of the activity run whose `activity-started` fact was just told, for remote workers. */
+  activityTraceparent(task: ActivityTask): string | undefined;
 }
 
 export type LifecycleFact =
@@ -77,6 +97,23 @@ export type LifecycleFact =
       readonly startedAt: number;
       readonly finishedAt: number;
     }
+  /**
+   * An event was raised with a caller's trace context (only then is this told, and only to an observer that
+   * `tracesRaisedEvents`: it costs a read of the instance). `executionId` and `runTraceparent` name the execution
+   * the event went to, when the instance exists.
+   */
+  | {
+      readonly type: "event-raised";
+      readonly instanceId: string;
+      readonly eventName: string;
+      readonly traceparent: string;
+      readonly executionId?: string;
+      /** The W3C trace context the execution was started with, if any. */
+      readonly runTraceparent?: string;
+      readonly status: "success" | "failed";
+      readonly startedAt: number;
+      readonly finishedAt: number;
+    }
   | {
       readonly type: "operation";
       readonly operation: OperationName;
@@ -85,13 +122,17 @@ export type LifecycleFact =
       readonly finishedAt: number;
     };
 
-export type LifecycleObserver = (fact: LifecycleFact) => void;
+export type LifecycleObserver = ((fact: LifecycleFact) => void) & {
+  /** Wants `event-raised` facts, which cost a read each: only tracing does. */
+  readonly tracesRaisedEvents?: boolean;
+};
 
 /** One observer that hands each fact to all of `observers`; undefined when there are none (nothing to pay). */
 export function observeAll(observers: readonly LifecycleObserver[]): LifecycleObserver | undefined {
   if (observers.length === 0) return undefined;
   if (observers.length === 1) return observers[0];
-  return (fact) => {
+  const all = (fact: LifecycleFact) => {
     for (const observe of observers) observe(fact);
   };
+  return Object.assign(all, { tracesRaisedEvents: observers.some((o) => o.tracesRaisedEvents === true) });
 }

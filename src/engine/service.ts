@@ -9,7 +9,12 @@ import { checkName, checkNewInstanceId, quote } from "../core/input-rules.js";
 import type { InstanceState } from "../core/instance.js";
 import { planRerun } from "../core/rerun.js";
 import type { InstanceFilter, OverviewQuery, Store, StoreOverview } from "../store/store.js";
-import type { LifecycleObserver, OperationName } from "./lifecycle.js";
+import {
+  type LifecycleObserver,
+  type OperationName,
+  TRACEPARENT_METADATA,
+  traceparentOf,
+} from "./lifecycle.js";
 
 export interface StartOptions {
   name: string;
@@ -20,6 +25,13 @@ export interface StartOptions {
   metadata?: Record<string, string>;
   /** `never`: refuse the id even if a finished instance holds it (see StartRequest.idReuse). */
   idReuse?: "terminal" | "never";
+}
+
+export interface RaiseOptions {
+  /** An event raised again with the same key is dropped (for at-least-once senders such as brokers). */
+  dedupKey?: string;
+  /** The caller's W3C trace context: with tracing on, the raise gets a span in the caller's trace. */
+  traceparent?: string;
 }
 
 /** An inbox event as a caller describes it; the service stamps the id and time. */
@@ -102,10 +114,41 @@ export class WorkflowService {
     return this.#store.overview(query);
   }
 
-  /** `dedupKey`: an event raised again with the same key is dropped (for at-least-once senders). */
-  raiseEvent(instanceId: string, name: string, input?: string, dedupKey?: string): Promise<void> {
+  raiseEvent(instanceId: string, name: string, input?: string, options: RaiseOptions = {}): Promise<void> {
     checkName("event", name);
-    return this.#add(instanceId, { type: "EventRaised", name, input }, dedupKey);
+    const raise = () => this.#add(instanceId, { type: "EventRaised", name, input }, options.dedupKey);
+    const traceparent = this.#observe?.tracesRaisedEvents ? traceparentOf(options.traceparent) : undefined;
+    return traceparent ? this.#raiseTraced(instanceId, name, traceparent, raise) : raise();
+  }
+
+  /** Raises, then tells the tracer, with the execution the event went to (one read, only when traced). */
+  async #raiseTraced(
+    instanceId: string,
+    eventName: string,
+    traceparent: string,
+    raise: () => Promise<void>,
+  ): Promise<void> {
+    const observe = this.#observe!;
+    const startedAt = performance.timeOrigin + performance.now();
+    let status: "success" | "failed" = "failed";
+    try {
+      await raise();
+      status = "success";
+    } finally {
+      const finishedAt = performance.timeOrigin + performance.now();
+      const state = await this.#store.getInstance(instanceId).catch(() => undefined);
+      observe({
+        type: "event-raised",
+        instanceId,
+        eventName,
+        traceparent,
+        executionId: state?.executionId,
+        runTraceparent: state?.metadata?.[TRACEPARENT_METADATA],
+        status,
+        startedAt,
+        finishedAt,
+      });
+    }
   }
 
   /** Terminates the instance and, unless told otherwise, its children; `output` becomes its output. */

@@ -36,8 +36,11 @@ export interface WorkflowComponent {
   start(options: ComponentStartOptions): Promise<string>;
   /** `not_found` when there is no such instance. */
   get(instanceId: string): Promise<WorkflowSnapshot>;
-  /** An event for a finished instance is dropped, as in Dapr. */
-  raiseEvent(instanceId: string, eventName: string, input?: string): Promise<void>;
+  /**
+   * An event for a finished instance is dropped, as in Dapr. `traceparent`: the caller's W3C trace context, which
+   * the built-in engine's tracing continues (a span for the raise).
+   */
+  raiseEvent(instanceId: string, eventName: string, input?: string, traceparent?: string): Promise<void>;
   suspend(instanceId: string): Promise<void>;
   /** A no-op for an instance that is not suspended. */
   resume(instanceId: string): Promise<void>;
@@ -84,8 +87,8 @@ export class EngineWorkflowComponent implements WorkflowComponent {
     return this.#service().require(instanceId);
   }
 
-  raiseEvent(instanceId: string, eventName: string, input?: string): Promise<void> {
-    return this.#service().raiseEvent(instanceId, eventName, input);
+  raiseEvent(instanceId: string, eventName: string, input?: string, traceparent?: string): Promise<void> {
+    return this.#service().raiseEvent(instanceId, eventName, input, { traceparent });
   }
 
   suspend(instanceId: string): Promise<void> {

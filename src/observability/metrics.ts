@@ -186,6 +186,7 @@ export class WorkflowMetrics {
       }
       case "turn-started":
       case "activity-started":
+      case "event-raised":
         return;
     }
   }

@@ -4,6 +4,9 @@
  * span id and, without a caller's trace, its trace id are derived from the instance and execution ids, so the
  * spans of its turns link to it on whichever node, before or after a restart, they ran. A caller's W3C
  * `traceparent` (kept in the instance's metadata at start) makes the execution a child of the caller's span.
+ * An event raised with a caller's `traceparent` gets a span of its own in the caller's trace, linked to the
+ * execution's span. As the engine's TraceContexts, it also hands out the contexts that child workflows (joining
+ * their parent's trace) and remote activity workers continue.
  *
  * Off unless the standard OTLP environment variables name an endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`; `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it off):
@@ -30,7 +33,8 @@ import {
   RandomIdGenerator,
   type SpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import type { LifecycleFact, LifecycleObserver } from "../engine/lifecycle.js";
+import type { ActivityTask } from "../core/work.js";
+import type { LifecycleFact, LifecycleObserver, TraceContexts } from "../engine/lifecycle.js";
 
 /** Runs seen lately: their trace ids, for activities (whose work items do not carry the instance's metadata). */
 const REMEMBERED_RUNS = 10_000;
@@ -47,8 +51,10 @@ class ChosenIds implements IdGenerator {
   }
 }
 
-export class WorkflowTracing {
-  readonly observe: LifecycleObserver = (fact) => this.#record(fact);
+export class WorkflowTracing implements TraceContexts {
+  readonly observe: LifecycleObserver = Object.assign((fact: LifecycleFact) => this.#record(fact), {
+    tracesRaisedEvents: true,
+  });
   readonly #provider: BasicTracerProvider;
   readonly #ids = new ChosenIds();
   readonly #tracer;
@@ -63,6 +69,15 @@ export class WorkflowTracing {
       idGenerator: this.#ids,
     });
     this.#tracer = this.#provider.getTracer("weft");
+  }
+
+  runTraceparent(instanceId: string, executionId: string, traceparent: string | undefined): string {
+    return formatTraceparent(this.#runSpanContext(instanceId, executionId, traceparent));
+  }
+
+  activityTraceparent(task: ActivityTask): string | undefined {
+    const span = this.#activities.get(activityKey(task));
+    return span && formatTraceparent(span.spanContext());
   }
 
   /** Exports what is buffered and stops. */
@@ -130,6 +145,29 @@ export class WorkflowTracing {
         span?.end(fact.finishedAt);
         return;
       }
+      case "event-raised": {
+        const caller = callerContext(fact.traceparent);
+        if (!caller) return;
+        // PRODUCER: the raise puts a message in the instance's inbox, and a later turn (another span, maybe on
+        // another node) consumes it; the link leads from here to that execution's span.
+        const links =
+          fact.executionId === undefined
+            ? []
+            : [{ context: this.#runSpanContext(fact.instanceId, fact.executionId, fact.runTraceparent) }];
+        const span = this.#tracer.startSpan(
+          `raise event ${fact.eventName}`,
+          {
+            kind: SpanKind.PRODUCER,
+            startTime: fact.startedAt,
+            attributes: { "workflow.instance_id": fact.instanceId, "workflow.event.name": fact.eventName },
+            links,
+          },
+          trace.setSpanContext(ROOT_CONTEXT, caller),
+        );
+        if (fact.status === "failed") span.setStatus({ code: SpanStatusCode.ERROR });
+        span.end(fact.finishedAt);
+        return;
+      }
       case "operation":
         return;
     }
@@ -188,6 +226,10 @@ export function tracingFromEnv(env: NodeJS.ProcessEnv = process.env): WorkflowTr
 function callerContext(traceparent: string | undefined): SpanContext | undefined {
   if (!traceparent) return undefined;
   return parseTraceParent(traceparent) ?? undefined;
+}
+
+function formatTraceparent(context: SpanContext): string {
+  return `00-${context.traceId}-${context.spanId}-${(context.traceFlags & 0xff).toString(16).padStart(2, "0")}`;
 }
 
 function digest(text: string, hexChars: number): string {

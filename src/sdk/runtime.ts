@@ -10,7 +10,7 @@ import type { Logger } from "../core/logger.js";
 import type { Activity, Workflow } from "../core/replay/types.js";
 import { Engine } from "../engine/engine.js";
 import type { ActivityExecutor, ExecutorRouter, WorkflowExecutor } from "../engine/executor.js";
-import type { LifecycleObserver } from "../engine/lifecycle.js";
+import type { LifecycleObserver, TraceContexts } from "../engine/lifecycle.js";
 import { Limiter, type LimitState } from "../engine/limits.js";
 import { Retention } from "../engine/retention.js";
 import { WorkflowService } from "../engine/service.js";
@@ -45,6 +45,8 @@ export interface WorkflowRuntimeOptions {
   lifecycleEvents?: boolean;
   /** Told what happens to turns, activities and management calls (metrics, traces); see engine/lifecycle.ts. */
   observe?: LifecycleObserver;
+  /** Trace contexts for child workflows and remote workers: the tracer's, when tracing is on. */
+  traces?: TraceContexts;
 }
 
 export class WorkflowRuntime {
@@ -124,6 +126,8 @@ export class WorkflowRuntime {
       limiter: this.#limiter,
       logger: options.logger,
       observe: options.observe,
+      traces: options.traces,
+      stalledAfterMs: settings?.stalledAfter,
     });
     this.#engine.start();
     if (settings?.stateRetentionPolicy) {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import type { WorkflowAction } from "../core/actions.js";
 import { applyTurn, orderTurnEvents } from "../core/apply.js";
 import type { HistoryEvent, InboxEvent } from "../core/history.js";
+import { stalledEvent } from "../core/lifecycle-events.js";
 import type { LifecycleEventLog, Store } from "./store.js";
 import type { StoreContractOptions } from "./store-contract.js";
 
@@ -144,6 +145,19 @@ export function runLifecycleEventsContract({ name, newStore }: StoreContractOpti
       expect(await log.claimCursor("other", "one", now + 10_000, now)).toBeUndefined();
       expect(await log.prune(first!.event.time + 1)).toBe(1);
       expect(await log.read(undefined, 10)).toEqual([]);
+    });
+
+    test("an event outside a turn (stalled) is appended once per key, after the events before it", async () => {
+      await start("a");
+      await turn();
+      const state = (await store.getInstance("a"))!;
+      const stalled = stalledEvent(state, state.updatedAt, "no-executor", Date.now());
+      expect(await log.append(stalled, `stalled/a/${state.updatedAt}`)).toBe(true);
+      expect(await log.append(stalled, `stalled/a/${state.updatedAt}`)).toBe(false);
+      const all = await settled(2);
+      expect(kinds(all)).toEqual(["a:started", "a:stalled"]);
+      expect(all[1]!.event).toEqual(stalled);
+      expect(await log.tail()).toBe(all[1]!.id);
     });
 
     test("a malformed event id is refused", async () => {

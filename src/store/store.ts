@@ -141,6 +141,12 @@ export interface LifecycleEventLog {
   saveCursor(name: string, owner: string, position: string, until: number): Promise<boolean>;
   /** Deletes events that happened before `before`; answers how many. */
   prune(before: number): Promise<number>;
+  /**
+   * Writes an event that no status change carries (`stalled`), in a commit of its own, unless an event was already
+   * written with `onceKey` (by any node of a shared store: the key is kept with the event's commit). Answers whether
+   * it wrote it; resolves once that is durable.
+   */
+  append(event: LifecycleEvent, onceKey: string): Promise<boolean>;
 }
 
 export interface PurgeOptions {

@@ -43,7 +43,7 @@ for (let i = 0; i < count; i++) {
   } catch (error) {
     if (!isWeftError(error, "already_exists")) throw error;
   }
-  await service.raiseEvent(instanceId, "bonus", "1000", `bonus-${instanceId}`);
+  await service.raiseEvent(instanceId, "bonus", "1000", { dedupKey: `bonus-${instanceId}` });
 }
 const all = Array.from({ length: count }, (_, i) => service.waitForCompletion(`order-${i}`));
 await Promise.all(all);

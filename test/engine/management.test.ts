@@ -147,8 +147,8 @@ describe.each(storeFactories)("managing instances on $name", (factory) => {
 
   test("events raised with the same dedup key are delivered once", async () => {
     const id = await h.client.scheduleNewWorkflow(waitForever);
-    await h.runtime.service.raiseEvent(id, "go", '"first"', "msg-1");
-    await h.runtime.service.raiseEvent(id, "go", '"second"', "msg-1");
+    await h.runtime.service.raiseEvent(id, "go", '"first"', { dedupKey: "msg-1" });
+    await h.runtime.service.raiseEvent(id, "go", '"second"', { dedupKey: "msg-1" });
     expect((await h.client.waitForWorkflowCompletion(id))?.output).toBe("first");
     const history = await h.runtime.service.history(id);
     expect(history?.filter((e) => e.type === "EventRaised")).toHaveLength(1);

@@ -1,6 +1,6 @@
 /** An in-process Weft runtime with the gRPC sidecar on a random port. */
 import { GrpcSidecar, type GrpcSidecarOptions } from "../../src/api/grpc/sidecar.js";
-import { WorkflowRuntime } from "../../src/sdk/runtime.js";
+import { WorkflowRuntime, type WorkflowRuntimeOptions } from "../../src/sdk/runtime.js";
 
 export interface SidecarFixture {
   runtime: WorkflowRuntime;
@@ -9,13 +9,14 @@ export interface SidecarFixture {
   close(): Promise<void>;
 }
 
-/** `register` adds in-process workflows and activities before the runtime starts. */
+/** `register` adds in-process workflows and activities before the runtime starts; `extra` adds runtime options. */
 export async function startSidecar(
   options: GrpcSidecarOptions = {},
   register: (runtime: WorkflowRuntime) => void = () => {},
+  extra: Omit<WorkflowRuntimeOptions, "databasePath" | "remote"> = {},
 ): Promise<SidecarFixture> {
   const sidecar = new GrpcSidecar(options);
-  const runtime = new WorkflowRuntime({ databasePath: ":memory:", remote: sidecar.router });
+  const runtime = new WorkflowRuntime({ ...extra, databasePath: ":memory:", remote: sidecar.router });
   register(runtime);
   sidecar.attach(runtime);
   await runtime.start();

@@ -2,6 +2,8 @@
  * Wire compatibility with the schema the JS SDKs were generated from: what Weft encodes is decoded by the SDK's
  * own google-protobuf stubs, and what the SDK's helpers build is decoded and translated by Weft.
  */
+
+import * as daprPb from "@dapr/dapr/workflow/internal/durabletask/proto/orchestrator_service_pb.js";
 import * as pb from "@dapr/durabletask-js/proto/orchestrator_service_pb.js";
 import * as pbh from "@dapr/durabletask-js/utils/pb-helper.util.js";
 import { StringValue } from "google-protobuf/google/protobuf/wrappers_pb.js";
@@ -11,6 +13,7 @@ import { fromWireStatus, toWireStatus } from "../../src/api/grpc/translate-event
 import { startTimeOf } from "../../src/api/grpc/translate-state.js";
 import {
   fromWireOrchestratorResponse,
+  toWireActivityRequest,
   toWireOrchestratorRequest,
 } from "../../src/api/grpc/translate-work.js";
 import type { WireOrchestratorResponse } from "../../src/api/grpc/wire.js";
@@ -93,6 +96,31 @@ describe("Weft -> the SDKs' stubs", () => {
     expect(past[15]!.getExecutioncompleted()!.getOrchestrationstatus()).toBe(
       pb.OrchestrationStatus.ORCHESTRATION_STATUS_FAILED,
     );
+  });
+
+  test("an ActivityRequest's trace context (field 6 of Dapr's current schema) is skipped by both JS SDKs' stubs", () => {
+    const task = { instanceId: "i1", executionId: "e1", taskId: 4, name: "Act", input: '"x"' };
+    const traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    const bytes = taskHubService().GetWorkItems!.responseSerialize({
+      activityRequest: toWireActivityRequest(task, traceparent),
+    });
+    for (const stubs of [pb, daprPb]) {
+      const request = stubs.WorkItem.deserializeBinary(bytes).getActivityrequest()!;
+      expect(request.getName()).toBe("Act");
+      expect(request.getTaskid()).toBe(4);
+      expect(request.getInput()!.getValue()).toBe('"x"');
+      expect(request.getOrchestrationinstance()!.getInstanceid()).toBe("i1");
+    }
+    // A newer-schema reader (Weft's own proto declares the field) gets the trace context.
+    const decoded = taskHubService().GetWorkItems!.responseDeserialize(bytes) as {
+      activityRequest: { parentTraceContext?: { traceParent?: string } };
+    };
+    expect(decoded.activityRequest.parentTraceContext?.traceParent).toBe(traceparent);
+    // Without tracing, nothing is sent.
+    const plain = taskHubService().GetWorkItems!.responseSerialize({
+      activityRequest: toWireActivityRequest(task),
+    });
+    expect(plain.length).toBeLessThan(bytes.length);
   });
 
   test("no Weft status maps to CANCELED or STALLED, which the JS clients cannot parse", () => {

@@ -7,7 +7,7 @@ import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
 import { quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
-import { withTraceparent } from "../../engine/lifecycle.js";
+import { traceparentOf, withTraceparent } from "../../engine/lifecycle.js";
 import type { WorkflowService } from "../../engine/service.js";
 import type { ListPosition } from "../../store/store.js";
 import { decodePageToken, nextPageToken } from "../page-token.js";
@@ -38,7 +38,12 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
         input: payloadOf(request.input, "input"),
         instanceId: request.instanceId || undefined,
         startAt,
-        metadata: withTraceparent(undefined, traceparent),
+        // The call's `traceparent` metadata wins over the request's field (Dapr's current schema): it is the
+        // transport's, the innermost span around this call, and the one every other Weft call honours.
+        metadata: withTraceparent(
+          undefined,
+          traceparentOf(traceparent) ?? request.parentTraceContext?.traceParent,
+        ),
       });
       // As Dapr does: without a start time the call returns once a worker has started the instance.
       if (startAt === undefined) await service().waitForStart(instanceId, undefined, signal);
@@ -58,9 +63,9 @@ export function clientHandlers(service: () => WorkflowService, logger: Logger): 
       waitFor(request, (id) => service().waitForCompletion(id, undefined, signal)),
     ),
 
-    RaiseEvent: unary(logger, async (request: WireRaiseEventRequest) => {
+    RaiseEvent: unary(logger, async (request: WireRaiseEventRequest, { traceparent }) => {
       const id = requireId(request.instanceId);
-      await service().raiseEvent(id, request.name ?? "", payloadOf(request.input, "input"));
+      await service().raiseEvent(id, request.name ?? "", payloadOf(request.input, "input"), { traceparent });
       return {};
     }),
 

@@ -103,8 +103,8 @@ export class RemoteActivityExecutor implements ActivityExecutor {
     this.#streams = streams;
   }
 
-  async executeActivity({ task }: ActivityRequest): Promise<ActivityOutcome> {
-    const activityRequest = toWireActivityRequest(task);
+  async executeActivity({ task, traceparent }: ActivityRequest): Promise<ActivityOutcome> {
+    const activityRequest = toWireActivityRequest(task, traceparent);
     const response = await this.#streams.dispatchActivity(task.instanceId, task.taskId, { activityRequest });
     return fromWireActivityResponse(response);
   }

@@ -46,13 +46,16 @@ export function toWireOrchestratorRequest(
   };
 }
 
-export function toWireActivityRequest(task: ActivityTask): WireActivityRequest {
-  return {
+/** `traceparent`: the activity run's span, as Dapr's current schema passes it (old SDKs skip the field). */
+export function toWireActivityRequest(task: ActivityTask, traceparent?: string): WireActivityRequest {
+  const request: WireActivityRequest = {
     name: task.name,
     input: toPayload(task.input),
     orchestrationInstance: { instanceId: task.instanceId, executionId: { value: task.executionId } },
     taskId: task.taskId,
   };
+  if (traceparent) request.parentTraceContext = { traceParent: traceparent };
+  return request;
 }
 
 /** A result that breaks the input rules fails the activity: retrying would bring the same result. */

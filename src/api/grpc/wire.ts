@@ -102,11 +102,19 @@ export interface WireOrchestratorResponse {
   customStatus?: WireStringValue;
 }
 
+/** Dapr's current schema's TraceContext (proto/task-hub-sidecar.proto); `traceParent` is a W3C traceparent. */
+export interface WireTraceContext {
+  traceParent?: string;
+  traceState?: WireStringValue;
+}
+
 export interface WireActivityRequest {
   name: string;
   input?: WireStringValue;
   orchestrationInstance: WireInstance;
   taskId: number;
+  /** Only while tracing is on: the activity run's span, for workers that continue the trace. */
+  parentTraceContext?: WireTraceContext;
 }
 
 export interface WireActivityResponse {
@@ -125,6 +133,7 @@ export interface WireCreateInstanceRequest {
   name?: string;
   input?: WireStringValue;
   scheduledStartTimestamp?: WireTimestamp;
+  parentTraceContext?: WireTraceContext;
 }
 
 export interface WireGetInstanceRequest {

@@ -1,6 +1,7 @@
 /**
  * The lifecycle-event outbox of the PostgreSQL store. Rows are inserted by the group commit in the transaction of
- * the status changes (one statement per batch that has any), stamped with that transaction's id.
+ * the status changes (one statement per batch that has any), stamped with that transaction's id; a `stalled` event,
+ * which no status change carries, is inserted by `append` in a transaction of its own.
  *
  * Why the transaction id: identity values are drawn when a row is inserted, not when it commits, so two batches on
  * two nodes can commit in the opposite order of their `seq`, and a reader resuming after `seq` would skip the one
@@ -96,6 +97,19 @@ export function postgresEventLog(
         name: "weft_save_event_cursor",
         text: "UPDATE event_cursors SET position = $3, lease_until = $4 WHERE name = $1 AND owner = $2",
         values: [name, owner, position, until],
+      });
+      return (result.rowCount ?? 0) > 0;
+    },
+    async append(event, onceKey) {
+      // One statement, so one transaction: the key and the event commit together or not at all.
+      const result = await query({
+        name: "weft_append_lifecycle_event",
+        text: `
+          WITH fresh AS (
+            INSERT INTO dedup_keys (key, created_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING RETURNING key
+          )
+          INSERT INTO lifecycle_events (created_at, event) SELECT $2, $3::json FROM fresh`,
+        values: [onceKey, event.time, JSON.stringify(event)],
       });
       return (result.rowCount ?? 0) > 0;
     },

@@ -84,7 +84,8 @@ export type Command =
   | { op: "eventsTail" }
   | { op: "claimCursor"; name: string; owner: string; until: number; now: number }
   | { op: "saveCursor"; name: string; owner: string; position: string; until: number }
-  | { op: "pruneEvents"; before: number };
+  | { op: "pruneEvents"; before: number }
+  | { op: "appendEvent"; row: LifecycleRow; onceKey: string };
 
 export interface InboxRow {
   id: number;
@@ -124,6 +125,8 @@ export interface Values {
   claimCursor: string | null | undefined;
   saveCursor: boolean;
   pruneEvents: number;
+  /** Whether the event was written (false: its key was already used). */
+  appendEvent: boolean;
 }
 
 /** An instance row as last written, for the main thread's cache. */

@@ -329,6 +329,8 @@ export class SqliteStore implements Store {
       saveCursor: (name, owner, position, until) =>
         thread.send({ op: "saveCursor", name, owner, position, until }),
       prune: (before) => thread.send({ op: "pruneEvents", before }),
+      append: (event, onceKey) =>
+        thread.send({ op: "appendEvent", row: { at: event.time, event: JSON.stringify(event) }, onceKey }),
     };
   }
 

@@ -177,6 +177,8 @@ function serve(
         );
       case "pruneEvents":
         return write(() => sql.pruneLifecycleEvents.run(command.before).changes);
+      case "appendEvent":
+        return write(() => writer.appendEvent(command.row, command.onceKey));
     }
   };
 

@@ -171,6 +171,13 @@ export class SqliteWriter {
     });
   }
 
+  /** An outbox row outside any turn, once per key (the dedup keys of raised events hold the key). */
+  appendEvent(row: LifecycleRow, onceKey: string): boolean {
+    if (this.#sql.insertDedupKey.run(onceKey, row.at).changes === 0) return false;
+    this.#lifecycle([row]);
+    return true;
+  }
+
   #lifecycle(rows: readonly LifecycleRow[]): void {
     for (const { at, event } of rows) this.#sql.insertLifecycleEvent.run(at, event);
     if (rows.length > 0) this.wroteEvents = true;

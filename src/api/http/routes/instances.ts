@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { encodePayload } from "../../../core/payload.js";
+import { traceparentOf } from "../../../engine/lifecycle.js";
 import type { WorkflowComponent } from "../../../engine/workflow-component.js";
 import { checkScope, component, type RouteContext } from "../context.js";
 import { HttpError } from "../errors.js";
@@ -44,7 +45,12 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
     { config: { operation: "raise" } },
     async (request, reply) => {
       const [id, workflows] = await target(request.params);
-      await workflows.raiseEvent(id, request.params.eventName, bodyText(request.body));
+      await workflows.raiseEvent(
+        id,
+        request.params.eventName,
+        bodyText(request.body),
+        traceparentOf(request.headers.traceparent),
+      );
       return accepted(reply);
     },
   );
@@ -63,7 +69,12 @@ export function instanceRoutes(app: FastifyInstance, ctx: RouteContext): void {
           'the body must name the event: {"eventName": "<name>", "eventData": <any JSON value>}',
         );
       }
-      await workflows.raiseEvent(id, body.eventName, encodePayload(body.eventData));
+      await workflows.raiseEvent(
+        id,
+        body.eventName,
+        encodePayload(body.eventData),
+        traceparentOf(request.headers.traceparent),
+      );
       return accepted(reply);
     },
   );
