@@ -8,7 +8,7 @@
  */
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
-import { pendingInstance } from "../../core/instance.js";
+import { resumedInstance } from "../../core/instance.js";
 import { type LifecycleEvent, lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import { insertLifecycleEvents } from "./lifecycle-events.js";
@@ -257,8 +257,7 @@ function lifecycleEvents(ops: readonly WriteOp[], results: readonly OpResult[]):
     if (results[i] !== "done") return;
     if (op.kind === "turn") events.push(...lifecycleEventsOf(op.item.state.status, op.outcome.state));
     else if (op.kind === "create" && op.request.resume) {
-      const state = { ...pendingInstance(op.request), status: "RUNNING" as const, updatedAt: op.request.now };
-      events.push(...lifecycleEventsOf("PENDING", state));
+      events.push(...lifecycleEventsOf("PENDING", resumedInstance(op.request, op.request.resume)));
     }
   });
   return events;

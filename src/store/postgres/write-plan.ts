@@ -9,10 +9,12 @@ import { childStartFailed, isDeliverable, type TurnOutcome } from "../../core/ap
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { ResumePoint } from "../../core/instance.js";
 import {
+  eventVisibleAt,
   type InstanceState,
   pendingInstance,
+  type ResumePoint,
+  resumedInstance,
   type StartRequest,
   startConflict,
   startEvent,
@@ -269,8 +271,9 @@ export class WritePlan {
       return "defer";
     }
     if (row) this.reused.add(id);
+    const { resume } = request;
+    if (resume) return this.#resume(resumedInstance(request, resume), resume, request.now);
     const state = pendingInstance(request);
-    if (request.resume) return this.#resume(state, request.resume, request.now);
     this.#created.set(id, { state, historyLength: 0 });
     this.#rows.set(id, {
       status: "PENDING",
@@ -301,9 +304,7 @@ export class WritePlan {
       if (dedupKey !== undefined) this.#keyed.set(dedupKey, null);
       return "done";
     }
-    const waitsForStart =
-      row.status === "PENDING" && event.type !== "ExecutionTerminated" && (row.scheduledStartAt ?? 0) > now;
-    const inboxRow = this.#enqueue(instanceId, null, waitsForStart ? row.scheduledStartAt! : now, event);
+    const inboxRow = this.#enqueue(instanceId, null, eventVisibleAt(row, event, now), event);
     if (dedupKey !== undefined) this.#keyed.set(dedupKey, inboxRow);
     return "done";
   }
@@ -359,15 +360,12 @@ export class WritePlan {
     return "done";
   }
 
-  /** A rerun: the instance starts RUNNING with a history, and what it left unfinished is scheduled again. */
+  /** A rerun (`state` from core's resumedInstance): its history, and what that history left unfinished, planned. */
   #resume(state: InstanceState, resume: ResumePoint, now: number): OpResult {
     const id = state.instanceId;
-    state.status = "RUNNING";
-    const started = resume.history.find((e) => e.type === "ExecutionStarted");
-    if (started?.type === "ExecutionStarted") state.input = started.input;
     this.#created.set(id, { state, historyLength: resume.history.length });
     this.#rows.set(id, {
-      status: "RUNNING",
+      status: state.status,
       executionId: state.executionId,
       scheduledStartAt: null,
       leaseToken: null,

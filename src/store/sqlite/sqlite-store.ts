@@ -10,7 +10,7 @@ import type { TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import { type InstanceState, pendingInstance, type StartRequest } from "../../core/instance.js";
+import { type InstanceState, resumedInstance, type StartRequest } from "../../core/instance.js";
 import { lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import type { ActivityTask } from "../../core/work.js";
 import { foldOverview, type GroupedRow } from "../overview-rows.js";
@@ -105,7 +105,7 @@ export class SqliteStore implements Store {
     // A rerun starts RUNNING at once.
     const lifecycle =
       this.lifecycleEvents && request.resume
-        ? lifecycleRows("PENDING", { ...pendingInstance(request), status: "RUNNING", updatedAt: request.now })
+        ? lifecycleRows("PENDING", resumedInstance(request, request.resume))
         : undefined;
     return this.#thread.send({ op: "create", request, activities, lifecycle }, (effects, seq) => {
       this.#follow(effects, seq);
