@@ -2,7 +2,8 @@
  * The shape of src/, checked on every run (Biome's noRestrictedImports and noImportCycles check parts of it too;
  * these are the backstop and the part Biome cannot express):
  * - the core is pure: its imports never leave src/core and never name Node;
- * - layers point one way: a file imports only from its own layer or a lower one.
+ * - layers point one way: a file imports only from its own layer or a lower one;
+ * - the edges reach the engine through a narrow interface.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -136,5 +137,28 @@ describe("layers point one way: core <- store <- engine <- sdk/api/components <-
     expect(layerViolation(join(src, "cli/run.ts"), "../server.js")).toBeUndefined();
     expect(layerViolation(join(src, "api/http/app.ts"), "../../components/resources.js")).toBeUndefined();
     expect(layerViolation(join(src, "sdk/x.ts"), "../dashboard/x.js")).toMatch(/has no layer/);
+  });
+});
+
+/** Each source file under src/ with the src/ files it imports (relative specifiers only, resolved to .ts). */
+function importGraph(): { file: string; target: string; spec: string }[] {
+  return files(src).flatMap((file) =>
+    specifiers(readFileSync(file, "utf8"))
+      .filter((spec) => spec.startsWith("."))
+      .map((spec) => ({ file, spec, target: resolve(dirname(file), spec).replace(/\.js$/, ".ts") })),
+  );
+}
+
+describe("the edges take what they are given", () => {
+  test("the edges (api/, components/) name the management interface, never the concrete runtime or service", () => {
+    const concrete = [join(src, "sdk", "runtime.ts"), join(src, "engine", "service.ts")];
+    const graph = importGraph();
+    // The check sees the composition root's own import of the runtime, so it would see an edge's.
+    const seen = graph.some(({ file, target }) => file === join(src, "server.ts") && target === concrete[0]);
+    expect(seen).toBe(true);
+    const offences = graph
+      .filter(({ file, target }) => ["api", "components"].includes(topOf(file)) && concrete.includes(target))
+      .map(({ file, spec }) => `${relative(root, file)} imports ${spec}`);
+    expect(offences).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Managing instances: start, raise, suspend, resume, terminate, purge, inspect, wait. The in-process client,
- * the HTTP API and the gRPC sidecar all call this; none of them talks to the store directly.
+ * the HTTP API, the gRPC sidecar and triggers all call this (the edges through InstanceManagement,
+ * management.ts); none of them talks to the store directly.
  */
 import { WeftError } from "../core/errors.js";
 import type { HistoryEvent, InboxEvent, RuntimeStatus } from "../core/history.js";
@@ -10,17 +11,7 @@ import type { InstanceState } from "../core/instance.js";
 import { planRerun } from "../core/rerun.js";
 import type { InstanceFilter, OverviewQuery, Store, StoreOverview } from "../store/store.js";
 import type { LifecycleObserver, OperationName } from "./lifecycle.js";
-
-export interface StartOptions {
-  name: string;
-  /** JSON text. */
-  input?: string;
-  instanceId?: string;
-  startAt?: number;
-  metadata?: Record<string, string>;
-  /** `never`: refuse the id even if a finished instance holds it (see StartRequest.idReuse). */
-  idReuse?: "terminal" | "never";
-}
+import type { InstanceManagement, StartOptions } from "./management.js";
 
 /** An inbox event as a caller describes it; the service stamps the id and time. */
 type EventBody<E = InboxEvent> = E extends InboxEvent ? Omit<E, "eventId" | "timestamp"> : never;
@@ -32,7 +23,7 @@ type Waiter = {
   resolve: (state: InstanceState) => void;
 };
 
-export class WorkflowService {
+export class WorkflowService implements InstanceManagement {
   readonly #store: Store;
   readonly #clock: () => number;
   readonly #newId: () => string;
