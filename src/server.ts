@@ -18,6 +18,7 @@ import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
 import { loadWorkflowSettings } from "./components/workflow-settings.js";
 import { WeftError } from "./core/errors.js";
+import { openEmbeddedStore } from "./embedded-runtime.js";
 import { observeAll } from "./engine/lifecycle.js";
 import { LifecycleRelay } from "./observability/lifecycle-relay.js";
 import { WorkflowMetrics } from "./observability/metrics.js";
@@ -91,11 +92,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const eventSinks = workflowEventsSinks(resources?.others ?? []);
     const lifecycleEvents = options.lifecycleEvents === true || eventSinks.length > 0;
 
-    // --- Store: the embedded SQLite file in dataDir, unless a store or a store URL is given ---
+    // --- Store: the one given, one opened by URL, or the embedded SQLite file in dataDir ---
     const store =
       options.store ??
-      (options.storeUrl ? await openStore(options.storeUrl, log, lifecycleEvents) : undefined);
-    if (store && !options.store) closers.push({ name: "store", close: () => store.close() });
+      (options.storeUrl
+        ? await openStore(options.storeUrl, log, lifecycleEvents)
+        : openEmbeddedStore({ databasePath: join(options.dataDir, "weft.db"), lifecycleEvents }));
+    if (!options.store) closers.push({ name: "store", close: () => store.close() });
     const slots =
       store instanceof PostgresStore && options.storeUrl ? new PostgresSlots(options.storeUrl) : undefined;
     if (slots) closers.push({ name: "limits", close: () => slots.close() });
@@ -121,14 +124,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tracing = tracingFromEnv();
     if (tracing) closers.push({ name: "tracing", close: () => tracing.shutdown() });
     const runtime: WorkflowRuntime = new WorkflowRuntime({
-      databasePath: join(options.dataDir, "weft.db"),
       store,
       workflowSettings,
       slots,
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
       observe: observeAll([metrics?.observe, tracing?.observe].filter((o) => o !== undefined)),
-      lifecycleEvents,
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);
     await runtime.start();
