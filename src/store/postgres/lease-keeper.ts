@@ -29,7 +29,7 @@ export class LeaseKeeper {
   }
 
   /** Stops renewing; returns the leases still held, to give back. */
-  stop(): { turns: sql.TurnLease[]; activities: sql.ActivityLease[] } {
+  stop(): { turns: sql.HeldTurnLease[]; activities: sql.HeldActivityLease[] } {
     clearInterval(this.#timer);
     const held = { turns: turnLeases(this.#turns), activities: activityLeases(this.#activities) };
     this.#turns.clear();
@@ -84,10 +84,10 @@ export class LeaseKeeper {
   }
 }
 
-function turnLeases(map: Map<string, string>): sql.TurnLease[] {
+function turnLeases(map: Map<string, string>): sql.HeldTurnLease[] {
   return [...map].map(([id, token]) => ({ id, token }));
 }
 
-function activityLeases(map: Map<number, string>): sql.ActivityLease[] {
+function activityLeases(map: Map<number, string>): sql.HeldActivityLease[] {
   return [...map].map(([id, token]) => ({ id, token }));
 }

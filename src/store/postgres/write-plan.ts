@@ -31,8 +31,11 @@ export interface TurnReceipt {
   inboxIds: number[];
 }
 
-/** A lease on an instance's turn, as this node writes it. */
-export interface TurnLease {
+/**
+ * The lease an eager start grants this node on its new instance's first turn, written into the new row: owner,
+ * token and expiry. (A lease already held, as renewals and releases name it, is queries.ts's HeldTurnLease.)
+ */
+export interface EagerTurnLease {
   owner: string;
   token: string;
   until: number;
@@ -53,7 +56,7 @@ export type WriteOp =
       kind: "create";
       request: StartRequest;
       /** Eager start: the new instance's first turn is leased to this node and runs here without a claim. */
-      lease?: TurnLease;
+      lease?: EagerTurnLease;
     }
   | { kind: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | {
@@ -101,7 +104,7 @@ export class WritePlan {
   readonly #leased = new Map<string, BatchWrites["activities"][number]>();
   readonly #created = new Map<string, { state: InstanceState; historyLength: number }>();
   /** Created instances whose first turn this node leased, with their start event. */
-  readonly #eager = new Map<string, { lease: TurnLease; event: InboxEvent }>();
+  readonly #eager = new Map<string, { lease: EagerTurnLease; event: InboxEvent }>();
   readonly #finished = new Map<string, { state: InstanceState; historyLength: number }>();
   readonly #released = new Set<string>();
   readonly #consumed: number[] = [];
@@ -262,7 +265,7 @@ export class WritePlan {
     };
   }
 
-  #create(request: StartRequest, lease?: TurnLease): OpResult {
+  #create(request: StartRequest, lease?: EagerTurnLease): OpResult {
     const id = request.instanceId;
     const row = this.#rows.get(id);
     const conflict = startConflict(row?.status, request);
