@@ -22,6 +22,7 @@ export {
   type WorkflowState,
 } from "./sdk/client.js";
 export type { WorkflowRuntimeOptions } from "./sdk/runtime.js";
-export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";
+export type { PostgresStoreOptions } from "./store/postgres/connection.js";
+export { PostgresStore } from "./store/postgres/postgres-store.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export type { Store } from "./store/store.js";

@@ -27,8 +27,9 @@ import { tracingFromEnv } from "./observability/tracing.js";
 import { workflowEventsSinks } from "./observability/workflow-events.js";
 import { loadAppModule } from "./sdk/app-module.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
+import { postgresOptionsFromUrl } from "./store/postgres/connection.js";
 import { PostgresSlots } from "./store/postgres/limits.js";
-import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
+import { PostgresStore } from "./store/postgres/postgres-store.js";
 import type { Store, StoreStatistics } from "./store/store.js";
 import { WEFT_VERSION } from "./version.js";
 
