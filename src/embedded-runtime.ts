@@ -14,11 +14,11 @@ export const DEFAULT_DATABASE_PATH = ".weft/weft.db";
 
 /** The embedded default store: the SQLite file at `databasePath` (its folder created if missing), or `:memory:`. */
 export function openEmbeddedStore(
-  options: Pick<WorkflowRuntimeOptions, "databasePath" | "lifecycleEvents">,
+  options: Pick<WorkflowRuntimeOptions, "databasePath" | "lifecycleEvents" | "clock">,
 ): SqliteStore {
   const path = options.databasePath ?? DEFAULT_DATABASE_PATH;
   if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  return new SqliteStore({ path, lifecycleEvents: options.lifecycleEvents });
+  return new SqliteStore({ path, lifecycleEvents: options.lifecycleEvents, clock: options.clock });
 }
 
 /** Runs on `options.store` when given, else on the embedded SQLite file at `options.databasePath`. */

@@ -93,12 +93,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const eventSinks = workflowEventsSinks(resources?.others ?? []);
     const lifecycleEvents = options.lifecycleEvents === true || eventSinks.length > 0;
 
+    // One clock for the store and the engine (a given store keeps its own).
+    const clock = Date.now;
+
     // --- Store: the one given, one opened by URL, or the embedded SQLite file in dataDir ---
     const store =
       options.store ??
       (options.storeUrl
-        ? await openStore(options.storeUrl, log, lifecycleEvents)
-        : openEmbeddedStore({ databasePath: join(options.dataDir, "weft.db"), lifecycleEvents }));
+        ? await openStore(options.storeUrl, log, lifecycleEvents, clock)
+        : openEmbeddedStore({ databasePath: join(options.dataDir, "weft.db"), lifecycleEvents, clock }));
     if (!options.store) closers.push({ name: "store", close: () => store.close() });
     const slots =
       store instanceof PostgresStore && options.storeUrl ? new PostgresSlots(options.storeUrl) : undefined;
@@ -126,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (tracing) closers.push({ name: "tracing", close: () => tracing.shutdown() });
     const runtime: WorkflowRuntime = new WorkflowRuntime({
       store,
+      clock,
       workflowSettings,
       slots,
       remote: sidecar.router,
@@ -224,13 +228,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** Store URLs (`--store`, `WEFT_STORE`): each store kind adds its scheme here. */
-async function openStore(url: string, log: Logger, lifecycleEvents: boolean): Promise<Store> {
+async function openStore(
+  url: string,
+  log: Logger,
+  lifecycleEvents: boolean,
+  clock: () => number,
+): Promise<Store> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? url;
   if (scheme === "postgres" || scheme === "postgresql") {
     return PostgresStore.open({
       ...postgresOptionsFromUrl(url),
       lifecycleEvents,
       logger: log.child({ component: "store" }),
+      clock,
     });
   }
   throw new WeftError(

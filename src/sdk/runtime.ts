@@ -44,10 +44,17 @@ export interface WorkflowRuntimeOptions {
   lifecycleEvents?: boolean;
   /** Told what happens to turns, activities and management calls (metrics, traces); see engine/lifecycle.ts. */
   observe?: LifecycleObserver;
+  /**
+   * The clock the engine, its management service, limits and retention read, and the embedded store too (a given
+   * `store` has its own); default `Date.now`.
+   */
+  clock?: () => number;
 }
 
 /** Opens the store a runtime runs on when its options give none; the runtime closes what this opened at stop. */
-export type OpenStore = (options: Pick<WorkflowRuntimeOptions, "databasePath" | "lifecycleEvents">) => Store;
+export type OpenStore = (
+  options: Pick<WorkflowRuntimeOptions, "databasePath" | "lifecycleEvents" | "clock">,
+) => Store;
 
 export class WorkflowRuntime {
   readonly #options: WorkflowRuntimeOptions;
@@ -117,10 +124,14 @@ export class WorkflowRuntime {
           "the workflow runtime was given no store and no way to open one",
         );
     }
-    this.#service ??= new WorkflowService(this.#store, { observe: options.observe });
+    this.#service ??= new WorkflowService(this.#store, { observe: options.observe, clock: options.clock });
     const settings = options.workflowSettings;
     if (settings) {
-      this.#limiter ??= new Limiter({ settings, slots: options.slots ?? new MemorySlots() });
+      this.#limiter ??= new Limiter({
+        settings,
+        slots: options.slots ?? new MemorySlots(),
+        clock: options.clock,
+      });
     }
     this.#engine = new Engine({
       store: this.#store,
@@ -130,6 +141,7 @@ export class WorkflowRuntime {
       limiter: this.#limiter,
       logger: options.logger,
       observe: options.observe,
+      clock: options.clock,
     });
     this.#engine.start();
     if (settings?.stateRetentionPolicy) {
@@ -138,6 +150,7 @@ export class WorkflowRuntime {
         policy: settings.stateRetentionPolicy,
         intervalMs: options.retentionIntervalMs,
         logger: options.logger,
+        clock: options.clock,
       });
       this.#retention.start();
     }

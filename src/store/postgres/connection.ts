@@ -27,6 +27,8 @@ export interface PostgresStoreOptions {
   /** Write lifecycle events to the outbox with each status change (see `lifecycleEvents`). */
   lifecycleEvents?: boolean;
   logger?: Logger;
+  /** The time the store reads itself (lease expiries, due work, notices); default `Date.now`. */
+  clock?: () => number;
 }
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,47}$/;

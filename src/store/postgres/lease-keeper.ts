@@ -12,15 +12,17 @@ export class LeaseKeeper {
   readonly #pool: pg.Pool;
   readonly #ttlMs: number;
   readonly #log: Logger;
+  readonly #clock: () => number;
   readonly #turns = new Map<string, string>();
   readonly #activities = new Map<number, string>();
   #timer: NodeJS.Timeout | undefined;
   #renewing = false;
 
-  constructor(pool: pg.Pool, ttlMs: number, log: Logger) {
+  constructor(pool: pg.Pool, ttlMs: number, log: Logger, clock: () => number) {
     this.#pool = pool;
     this.#ttlMs = ttlMs;
     this.#log = log;
+    this.#clock = clock;
   }
 
   start(): void {
@@ -57,7 +59,7 @@ export class LeaseKeeper {
     if (this.#renewing) return;
     this.#renewing = true;
     try {
-      const expiresAt = Date.now() + this.#ttlMs;
+      const expiresAt = this.#clock() + this.#ttlMs;
       if (this.#turns.size > 0) {
         const leases = turnLeases(this.#turns);
         const kept = await this.#pool.query<{ id: string }>(sql.renewTurnLeases(leases, expiresAt));

@@ -57,6 +57,7 @@ export class PostgresStore implements Store {
   readonly #ttlMs: number;
   readonly #channel: string;
   readonly #log: Logger;
+  readonly #clock: () => number;
   readonly #pool: pg.Pool;
   /** Claims, renewals and releases: a lost lease is harmless, so these commits do not wait for the disk. */
   readonly #leasePool: pg.Pool;
@@ -96,6 +97,8 @@ export class PostgresStore implements Store {
     this.#ttlMs = options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
     this.#channel = `weft_${schema}`;
     this.#log = options.logger ?? silentLogger;
+    const clock = options.clock ?? Date.now;
+    this.#clock = clock;
     const config = connectionConfig(options.url, schema);
     this.#pool = new pg.Pool({ ...config, max: options.poolSize ?? 6 });
     this.#leasePool = new pg.Pool({
@@ -113,15 +116,17 @@ export class PostgresStore implements Store {
       nodeId: this.#nodeId,
       onCommit: (plan, committed) => this.#committed(plan, committed),
       lifecycleEvents: options.lifecycleEvents,
+      clock,
     });
     this.lifecycleEvents = options.lifecycleEvents ? postgresEventLog((q) => this.#read(q)) : undefined;
-    this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log);
+    this.#keeper = new LeaseKeeper(this.#leasePool, this.#ttlMs, this.#log, clock);
     this.#claims = new WorkClaims({
       leasePool: this.#leasePool,
       nodeId: this.#nodeId,
       channel: this.#channel,
       ttlMs: this.#ttlMs,
       log: this.#log,
+      clock,
       dropStale: (instanceId, receipt) =>
         this.#write({ kind: "drop", instanceId, receipt }).catch((error: unknown) =>
           this.#log.warn({ err: error, instanceId }, "dropping stale events failed"),
@@ -145,14 +150,16 @@ export class PostgresStore implements Store {
       release: (items) => this.#claims.releaseTurns(items, null),
       onReady: () => this.#emit({ kind: "workflow-ready" }),
       onTimer: () => this.#refreshDue(),
+      clock,
     });
     this.#activities = new ClaimQueue({
       claim: (now, limit) => this.#claims.activities(now, limit),
       batchSize,
       maxQueuedMs: this.#ttlMs / 2,
-      release: (items) => this.#claims.releaseActivities(items, Date.now()),
+      release: (items) => this.#claims.releaseActivities(items, clock()),
       onReady: () => this.#emit({ kind: "activity-ready" }),
       onTimer: () => this.#refreshDue(),
+      clock,
     });
   }
 
@@ -179,7 +186,7 @@ export class PostgresStore implements Store {
   createInstance(request: StartRequest): Promise<void> {
     const eager = this.#eagerStarts && this.#runsTurns && this.#turns.size < this.#batchSize;
     const lease = eager
-      ? { owner: this.#nodeId, token: randomUUID(), until: Date.now() + this.#ttlMs }
+      ? { owner: this.#nodeId, token: randomUUID(), until: this.#clock() + this.#ttlMs }
       : undefined;
     return this.#write({ kind: "create", request, lease });
   }
@@ -209,7 +216,7 @@ export class PostgresStore implements Store {
   async completeWorkflowWorkItem(item: WorkflowWorkItem, outcome: TurnOutcome): Promise<void> {
     const receipt = item.receipt as TurnReceipt;
     const count = Math.min(outcome.activities.length, Math.max(0, this.#batchSize - this.#activities.size));
-    const leaseActivities = { count, until: Date.now() + this.#ttlMs };
+    const leaseActivities = { count, until: this.#clock() + this.#ttlMs };
     try {
       await this.#write({ kind: "turn", item, outcome, leaseActivities });
     } finally {
@@ -229,10 +236,10 @@ export class PostgresStore implements Store {
       this.#turns.wake();
       return;
     }
-    const retryAt = Date.now() + delayMs;
+    const retryAt = this.#clock() + delayMs;
     this.#claims.avoidTurn(item.instanceId, retryAt);
     this.#turns.wakeAt(retryAt);
-    await this.#claims.notifyOthers({ workflowsAt: Date.now() });
+    await this.#claims.notifyOthers({ workflowsAt: this.#clock() });
   }
 
   async nextActivityWorkItem(now: number): Promise<ActivityWorkItem | undefined> {
@@ -259,7 +266,7 @@ export class PostgresStore implements Store {
   async abandonActivityWorkItem(item: ActivityWorkItem, delayMs = 0): Promise<void> {
     const { id } = item.receipt as ActivityReceipt;
     this.#keeper.dropActivity(id);
-    const now = Date.now();
+    const now = this.#clock();
     await this.#claims.releaseActivities([item], now);
     if (delayMs <= 0) {
       this.#activities.wake();
@@ -404,7 +411,7 @@ export class PostgresStore implements Store {
     for (const change of plan.changes) {
       this.#emit({ kind: "instance-changed", instanceId: change.instanceId, status: change.status });
     }
-    const now = Date.now();
+    const now = this.#clock();
     let due = readyInstances > 0 || plan.lockedReadyInstances > 0;
     let future = Number.POSITIVE_INFINITY;
     for (const row of plan.claimableInbox) {

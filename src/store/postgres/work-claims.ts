@@ -24,6 +24,7 @@ export interface WorkClaimsOptions {
   channel: string;
   ttlMs: number;
   log: Logger;
+  clock: () => number;
   /** A claimed turn found only stale events (of an ended execution): they are consumed unseen, and it ends. */
   dropStale: (instanceId: string, receipt: TurnReceipt) => void;
 }
@@ -42,9 +43,9 @@ export class WorkClaims {
 
   /** Leases up to `limit` due turns with their visible events; turns with only stale events are dropped. */
   async turns(now: number, limit: number): Promise<WorkflowWorkItem[]> {
-    const { leasePool, nodeId, ttlMs } = this.#options;
+    const { leasePool, nodeId, ttlMs, clock } = this.#options;
     const claimed = await leasePool.query<ClaimedTurnRow>(
-      sql.claimTurns(now, limit, nodeId, Date.now() + ttlMs, avoided(this.#avoidTurns, now)),
+      sql.claimTurns(now, limit, nodeId, clock() + ttlMs, avoided(this.#avoidTurns, now)),
     );
     this.stats.claims += 1;
     this.stats.items += claimed.rows.length;
@@ -87,9 +88,9 @@ export class WorkClaims {
 
   /** Leases up to `limit` due activities. */
   async activities(now: number, limit: number): Promise<ActivityWorkItem[]> {
-    const { leasePool, ttlMs } = this.#options;
+    const { leasePool, ttlMs, clock } = this.#options;
     const result = await leasePool.query<ActivityRow>(
-      sql.claimActivities(now, limit, Date.now() + ttlMs, avoided(this.#avoidActivities, now)),
+      sql.claimActivities(now, limit, clock() + ttlMs, avoided(this.#avoidActivities, now)),
     );
     this.stats.claims += 1;
     this.stats.items += result.rows.length;
@@ -131,8 +132,8 @@ export class WorkClaims {
   /** At close: gives back every lease still held, due now, and tells the other nodes; throws if that fails. */
   async releaseHeld(turns: sql.HeldTurnLease[], activities: sql.HeldActivityLease[]): Promise<void> {
     if (turns.length === 0 && activities.length === 0) return;
-    const { leasePool } = this.#options;
-    const now = Date.now();
+    const { leasePool, clock } = this.#options;
+    const now = clock();
     await leasePool.query(sql.releaseTurnLeases(turns, null));
     await leasePool.query(sql.releaseActivityLeases(activities, now));
     await this.notifyOthers({ workflowsAt: now, activitiesAt: now });
@@ -143,7 +144,7 @@ export class WorkClaims {
     const { rows } = await this.#options.leasePool.query<{
       workflows: number | null;
       activities: number | null;
-    }>(sql.nextDue(Date.now()));
+    }>(sql.nextDue(this.#options.clock()));
     return rows[0];
   }
 
