@@ -13,6 +13,7 @@ export type {
   Workflow,
   WorkflowContext,
 } from "./core/replay/types.js";
+export { WorkflowRuntime } from "./embedded-runtime.js";
 export {
   WorkflowClient,
   type WorkflowFailureDetails,
@@ -20,7 +21,8 @@ export {
   WorkflowRuntimeStatus,
   type WorkflowState,
 } from "./sdk/client.js";
-export { WorkflowRuntime, type WorkflowRuntimeOptions } from "./sdk/runtime.js";
-export { PostgresStore, type PostgresStoreOptions } from "./store/postgres/postgres-store.js";
+export type { WorkflowRuntimeOptions } from "./sdk/runtime.js";
+export type { PostgresStoreOptions } from "./store/postgres/connection.js";
+export { PostgresStore } from "./store/postgres/postgres-store.js";
 export { SqliteStore, type SqliteStoreOptions } from "./store/sqlite/sqlite-store.js";
 export type { Store } from "./store/store.js";

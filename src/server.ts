@@ -18,6 +18,7 @@ import { loadResources, type Resources } from "./components/resources.js";
 import { TriggerManager } from "./components/triggers.js";
 import { loadWorkflowSettings } from "./components/workflow-settings.js";
 import { WeftError } from "./core/errors.js";
+import { openEmbeddedStore } from "./embedded-runtime.js";
 import { observeAll } from "./engine/lifecycle.js";
 import { LifecycleRelay } from "./observability/lifecycle-relay.js";
 import { WorkflowMetrics } from "./observability/metrics.js";
@@ -26,8 +27,9 @@ import { tracingFromEnv } from "./observability/tracing.js";
 import { workflowEventsSinks } from "./observability/workflow-events.js";
 import { loadAppModule } from "./sdk/app-module.js";
 import { WorkflowRuntime } from "./sdk/runtime.js";
+import { postgresOptionsFromUrl } from "./store/postgres/connection.js";
 import { PostgresSlots } from "./store/postgres/limits.js";
-import { PostgresStore, postgresOptionsFromUrl } from "./store/postgres/postgres-store.js";
+import { PostgresStore } from "./store/postgres/postgres-store.js";
 import type { Store, StoreStatistics } from "./store/store.js";
 import { WEFT_VERSION } from "./version.js";
 
@@ -91,11 +93,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const eventSinks = workflowEventsSinks(resources?.others ?? []);
     const lifecycleEvents = options.lifecycleEvents === true || eventSinks.length > 0;
 
-    // --- Store: the embedded SQLite file in dataDir, unless a store or a store URL is given ---
+    // One clock for the store and the engine (a given store keeps its own).
+    const clock = Date.now;
+
+    // --- Store: the one given, one opened by URL, or the embedded SQLite file in dataDir ---
     const store =
       options.store ??
-      (options.storeUrl ? await openStore(options.storeUrl, log, lifecycleEvents) : undefined);
-    if (store && !options.store) closers.push({ name: "store", close: () => store.close() });
+      (options.storeUrl
+        ? await openStore(options.storeUrl, log, lifecycleEvents, clock)
+        : openEmbeddedStore({ databasePath: join(options.dataDir, "weft.db"), lifecycleEvents, clock }));
+    if (!options.store) closers.push({ name: "store", close: () => store.close() });
     const slots =
       store instanceof PostgresStore && options.storeUrl ? new PostgresSlots(options.storeUrl) : undefined;
     if (slots) closers.push({ name: "limits", close: () => slots.close() });
@@ -121,15 +128,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const tracing = tracingFromEnv();
     if (tracing) closers.push({ name: "tracing", close: () => tracing.shutdown() });
     const runtime: WorkflowRuntime = new WorkflowRuntime({
-      databasePath: join(options.dataDir, "weft.db"),
       store,
+      clock,
       workflowSettings,
       slots,
       remote: sidecar.router,
       logger: log.child({ component: "engine" }),
       observe: observeAll([metrics?.observe, tracing?.observe].filter((o) => o !== undefined)),
       traces: tracing,
-      lifecycleEvents,
     });
     if (options.appModule) await loadAppModule(options.appModule, runtime);
     await runtime.start();
@@ -223,13 +229,19 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 }
 
 /** Store URLs (`--store`, `WEFT_STORE`): each store kind adds its scheme here. */
-async function openStore(url: string, log: Logger, lifecycleEvents: boolean): Promise<Store> {
+async function openStore(
+  url: string,
+  log: Logger,
+  lifecycleEvents: boolean,
+  clock: () => number,
+): Promise<Store> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? url;
   if (scheme === "postgres" || scheme === "postgresql") {
     return PostgresStore.open({
       ...postgresOptionsFromUrl(url),
       lifecycleEvents,
       logger: log.child({ component: "store" }),
+      clock,
     });
   }
   throw new WeftError(

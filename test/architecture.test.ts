@@ -2,7 +2,8 @@
  * The shape of src/, checked on every run (Biome's noRestrictedImports and noImportCycles check parts of it too;
  * these are the backstop and the part Biome cannot express):
  * - the core is pure: its imports never leave src/core and never name Node;
- * - layers point one way: a file imports only from its own layer or a lower one.
+ * - layers point one way: a file imports only from its own layer or a lower one;
+ * - only the composition picks a concrete store, and the edges reach the engine through narrow interfaces.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
@@ -19,8 +20,9 @@ const core = join(src, "core");
  * - engine, config: run turns over a Store; config parses the Dapr Configuration the engine's limits read.
  * - sdk, api, components, observability: the ways in (in-process SDK, HTTP and gRPC edges, pub/sub and bindings)
  *   and the ways out (metrics, traces, lifecycle events, which publish through components).
- * - server.ts (the composition root), index.ts (the package's public entry) and version.ts: wire or export the
- *   layers below; nothing under src/ but cli/ may import them.
+ * - server.ts (the composition root of `weft run`), embedded-runtime.ts (the in-process SDK's, with its default
+ *   store), index.ts (the package's public entry) and version.ts: wire or export the layers below; nothing under
+ *   src/ but these and cli/ may import them.
  * - cli: the command line, on top of everything.
  * A new top-level folder fails the test until it is given a layer here.
  */
@@ -36,6 +38,7 @@ const LAYERS: Record<string, number> = {
   // Metrics, traces and the lifecycle-event relay: adapters on the engine's facts, publishing through components.
   observability: 3,
   "server.ts": 4,
+  "embedded-runtime.ts": 4,
   "index.ts": 4,
   "version.ts": 4,
   cli: 5,
@@ -136,5 +139,44 @@ describe("layers point one way: core <- store <- engine <- sdk/api/components <-
     expect(layerViolation(join(src, "cli/run.ts"), "../server.js")).toBeUndefined();
     expect(layerViolation(join(src, "api/http/app.ts"), "../../components/resources.js")).toBeUndefined();
     expect(layerViolation(join(src, "sdk/x.ts"), "../dashboard/x.js")).toMatch(/has no layer/);
+  });
+});
+
+/** Each source file under src/ with the src/ files it imports (relative specifiers only, resolved to .ts). */
+function importGraph(): { file: string; target: string; spec: string }[] {
+  return files(src).flatMap((file) =>
+    specifiers(readFileSync(file, "utf8"))
+      .filter((spec) => spec.startsWith("."))
+      .map((spec) => ({ file, spec, target: resolve(dirname(file), spec).replace(/\.js$/, ".ts") })),
+  );
+}
+
+describe("the composition picks, the layers below take what they are given", () => {
+  test("a concrete store (src/store/<kind>/) is imported only by store/ and the composition (layer 4 and up)", () => {
+    const concrete = [join(src, "store", "sqlite") + sep, join(src, "store", "postgres") + sep];
+    const graph = importGraph();
+    // The check sees the composition's own imports, so it would see anyone else's.
+    const composition = join(src, "embedded-runtime.ts");
+    const seen = graph.some(({ file, target }) => file === composition && target.startsWith(concrete[0]!));
+    expect(seen).toBe(true);
+    const offences = graph
+      .filter(({ file, target }) => {
+        const from = topOf(file);
+        return from !== "store" && LAYERS[from]! < 4 && concrete.some((dir) => target.startsWith(dir));
+      })
+      .map(({ file, spec }) => `${relative(root, file)} imports ${spec}`);
+    expect(offences).toEqual([]);
+  });
+
+  test("the edges (api/, components/) name the management interface, never the concrete runtime or service", () => {
+    const concrete = [join(src, "sdk", "runtime.ts"), join(src, "engine", "service.ts")];
+    const graph = importGraph();
+    // The check sees the composition root's own import of the runtime, so it would see an edge's.
+    const seen = graph.some(({ file, target }) => file === join(src, "server.ts") && target === concrete[0]);
+    expect(seen).toBe(true);
+    const offences = graph
+      .filter(({ file, target }) => ["api", "components"].includes(topOf(file)) && concrete.includes(target))
+      .map(({ file, spec }) => `${relative(root, file)} imports ${spec}`);
+    expect(offences).toEqual([]);
   });
 });

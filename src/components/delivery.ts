@@ -6,7 +6,7 @@
  */
 
 import type { Logger } from "../core/logger.js";
-import type { WorkflowService } from "../engine/service.js";
+import type { InstanceManagement } from "../engine/management.js";
 import { type BrokerMessage, type MessageHandler, sleep } from "./brokers/broker.js";
 import { type EventRecord, receivedEvent } from "./cloud-event.js";
 import { dispatch, isPermanentFailure } from "./dispatch.js";
@@ -18,7 +18,7 @@ export interface DeliveryOptions {
   route: WorkflowRoute;
   /** `source` of the CloudEvent that wraps a message which is not one. */
   source: string;
-  service: WorkflowService;
+  service: InstanceManagement;
   /** Where messages go that cannot be processed; without it they are logged and dropped. */
   deadLetter?: (body: Uint8Array) => Promise<void>;
   logger: Logger;

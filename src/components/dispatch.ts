@@ -8,7 +8,7 @@ import { isWeftError, WeftError } from "../core/errors.js";
 import { isTerminalStatus } from "../core/history.js";
 import type { InstanceState } from "../core/instance.js";
 import { withTraceparent } from "../engine/lifecycle.js";
-import type { WorkflowService } from "../engine/service.js";
+import type { InstanceManagement } from "../engine/management.js";
 import { type EventRecord, eventIdentity } from "./cloud-event.js";
 import type { WorkflowRoute } from "./route.js";
 import { selectField } from "./template.js";
@@ -23,7 +23,7 @@ export const TRIGGER_METADATA = {
 } as const;
 
 export interface DispatchContext {
-  service: WorkflowService;
+  service: InstanceManagement;
   /** The Subscription's or binding's name: part of the message identity, so fan-out triggers each act. */
   triggerName: string;
   /** How long terminate-and-restart waits for the old run to end before retrying the message later. */

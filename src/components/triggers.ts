@@ -6,14 +6,14 @@
  */
 import { WeftError } from "../core/errors.js";
 import { type Logger, silentLogger } from "../core/logger.js";
-import type { WorkflowService } from "../engine/service.js";
+import type { InstanceManagement } from "../engine/management.js";
 import { CronTrigger } from "./bindings/cron.js";
 import type { InputBinding, OutgoingMessage, PubSub } from "./brokers/broker.js";
 import { type DeliveryOptions, deliveryHandler } from "./delivery.js";
 import type { TriggerPlan } from "./plan.js";
 
 export interface TriggerManagerOptions {
-  service: WorkflowService;
+  service: InstanceManagement;
   logger?: Logger;
   /** How long `start` waits for a component to connect and set up its consumer. */
   connectTimeoutMs?: number;

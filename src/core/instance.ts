@@ -3,6 +3,7 @@ import type { FailureDetails } from "./failure.js";
 import {
   type ExecutionStarted,
   type HistoryEvent,
+  type InboxEvent,
   isTerminalStatus,
   type ParentInstance,
   type RuntimeStatus,
@@ -89,6 +90,33 @@ export function pendingInstance(request: StartRequest): InstanceState {
   if (request.parent) state.parent = request.parent;
   if (request.metadata) state.metadata = request.metadata;
   return state;
+}
+
+/**
+ * A rerun's new instance as it starts (`request.resume`): RUNNING at once, since its history already holds the
+ * start, with the input that history started with. What the history left unfinished is in `resume` to schedule.
+ */
+export function resumedInstance(request: StartRequest, resume: ResumePoint): InstanceState {
+  const state = pendingInstance(request);
+  state.status = "RUNNING";
+  const started = resume.history.find((e) => e.type === "ExecutionStarted");
+  if (started?.type === "ExecutionStarted") state.input = started.input;
+  return state;
+}
+
+/**
+ * When an event for an active instance becomes visible: now, unless the instance is PENDING with a scheduled
+ * start still ahead; then the event waits for the start, so the first turn sees it after ExecutionStarted. A
+ * terminate does not wait: it may end the instance before it ever runs.
+ */
+export function eventVisibleAt(
+  target: { status: RuntimeStatus; scheduledStartAt: number | null | undefined },
+  event: InboxEvent,
+  now: number,
+): number {
+  const start = target.scheduledStartAt ?? 0;
+  const waitsForStart = target.status === "PENDING" && event.type !== "ExecutionTerminated" && start > now;
+  return waitsForStart ? start : now;
 }
 
 /** The inbox event that starts the instance, and when it becomes visible (its scheduled start, if later). */

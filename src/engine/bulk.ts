@@ -8,7 +8,7 @@
 import { isWeftError } from "../core/errors.js";
 import type { RuntimeStatus } from "../core/history.js";
 import type { InstanceFilter } from "../store/store.js";
-import type { WorkflowService } from "./service.js";
+import type { InstanceManagement } from "./management.js";
 
 export type BulkOperation = "terminate" | "suspend" | "resume" | "purge";
 
@@ -43,7 +43,7 @@ export interface BulkResult {
 }
 
 export async function runBulk(
-  service: WorkflowService,
+  service: InstanceManagement,
   operation: BulkOperation,
   filter: InstanceFilter,
   options: BulkOptions = {},
@@ -68,7 +68,7 @@ export async function runBulk(
 }
 
 async function act(
-  service: WorkflowService,
+  service: InstanceManagement,
   operation: BulkOperation,
   instanceId: string,
   reason: string | undefined,

@@ -1,6 +1,7 @@
 /**
  * Managing instances: start, raise, suspend, resume, terminate, purge, inspect, wait. The in-process client,
- * the HTTP API and the gRPC sidecar all call this; none of them talks to the store directly.
+ * the HTTP API, the gRPC sidecar and triggers all call this (the edges through InstanceManagement,
+ * management.ts); none of them talks to the store directly.
  */
 import { WeftError } from "../core/errors.js";
 import type { HistoryEvent, InboxEvent, RuntimeStatus } from "../core/history.js";
@@ -15,24 +16,7 @@ import {
   TRACEPARENT_METADATA,
   traceparentOf,
 } from "./lifecycle.js";
-
-export interface StartOptions {
-  name: string;
-  /** JSON text. */
-  input?: string;
-  instanceId?: string;
-  startAt?: number;
-  metadata?: Record<string, string>;
-  /** `never`: refuse the id even if a finished instance holds it (see StartRequest.idReuse). */
-  idReuse?: "terminal" | "never";
-}
-
-export interface RaiseOptions {
-  /** An event raised again with the same key is dropped (for at-least-once senders such as brokers). */
-  dedupKey?: string;
-  /** The caller's W3C trace context: with tracing on, the raise gets a span in the caller's trace. */
-  traceparent?: string;
-}
+import type { InstanceManagement, RaiseOptions, StartOptions } from "./management.js";
 
 /** An inbox event as a caller describes it; the service stamps the id and time. */
 type EventBody<E = InboxEvent> = E extends InboxEvent ? Omit<E, "eventId" | "timestamp"> : never;
@@ -44,7 +28,7 @@ type Waiter = {
   resolve: (state: InstanceState) => void;
 };
 
-export class WorkflowService {
+export class WorkflowService implements InstanceManagement {
   readonly #store: Store;
   readonly #clock: () => number;
   readonly #newId: () => string;

@@ -10,7 +10,7 @@
 import { WeftError, type WeftErrorCode } from "../core/errors.js";
 import type { RuntimeStatus } from "../core/history.js";
 import type { InstanceState } from "../core/instance.js";
-import type { WorkflowService } from "./service.js";
+import type { InstanceManagement } from "./management.js";
 
 /** Dapr's runtime statuses: Weft's own plus the two an external engine may report. */
 export type ComponentStatus = RuntimeStatus | "CANCELED" | "CONTINUED_AS_NEW";
@@ -67,10 +67,10 @@ export class ComponentError extends WeftError {
 
 /** The built-in engine as a workflow component. */
 export class EngineWorkflowComponent implements WorkflowComponent {
-  readonly #service: () => WorkflowService;
+  readonly #service: () => InstanceManagement;
   readonly #canRun: (workflowName: string) => boolean;
 
-  constructor(service: () => WorkflowService, canRun: (workflowName: string) => boolean) {
+  constructor(service: () => InstanceManagement, canRun: (workflowName: string) => boolean) {
     this.#service = service;
     this.#canRun = canRun;
   }

@@ -1,9 +1,9 @@
 /**
  * WorkflowRuntime: register workflows and activities, then start the engine that runs them.
- * Shaped like Dapr's `WorkflowRuntime`; by default it keeps its state in an embedded SQLite file.
+ * Shaped like Dapr's `WorkflowRuntime`. It runs on the store its caller gives it, or opens one with the caller's
+ * `OpenStore`; it never picks a store itself. The `WorkflowRuntime` users import from "weft" is the one of
+ * src/embedded-runtime.ts, whose default is the embedded SQLite file.
  */
-import { mkdirSync } from "node:fs";
-import { dirname } from "node:path";
 import type { WorkflowSettings } from "../config/workflow-config.js";
 import { WeftError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
@@ -15,7 +15,6 @@ import { Limiter, type LimitState } from "../engine/limits.js";
 import { Retention } from "../engine/retention.js";
 import { WorkflowService } from "../engine/service.js";
 import { type ConcurrencySlots, MemorySlots } from "../store/slots.js";
-import { SqliteStore } from "../store/sqlite/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import { InProcessActivityExecutor, InProcessWorkflowExecutor } from "./in-process-executor.js";
 import { functionName, Registry } from "./registry.js";
@@ -47,10 +46,21 @@ export interface WorkflowRuntimeOptions {
   observe?: LifecycleObserver;
   /** Trace contexts for child workflows and remote workers: the tracer's, when tracing is on. */
   traces?: TraceContexts;
+  /**
+   * The clock the engine, its management service, limits and retention read, and the embedded store too (a given
+   * `store` has its own); default `Date.now`.
+   */
+  clock?: () => number;
 }
+
+/** Opens the store a runtime runs on when its options give none; the runtime closes what this opened at stop. */
+export type OpenStore = (
+  options: Pick<WorkflowRuntimeOptions, "databasePath" | "lifecycleEvents" | "clock">,
+) => Store;
 
 export class WorkflowRuntime {
   readonly #options: WorkflowRuntimeOptions;
+  readonly #openStore: OpenStore | undefined;
   readonly #registry = new Registry();
   readonly #workflows: InProcessWorkflowExecutor;
   readonly #activities: InProcessActivityExecutor;
@@ -60,8 +70,10 @@ export class WorkflowRuntime {
   #limiter: Limiter | undefined;
   #retention: Retention | undefined;
 
-  constructor(options: WorkflowRuntimeOptions = {}) {
+  /** `openStore`: how to open a store when `options.store` is not given (without one, `store` is required). */
+  constructor(options: WorkflowRuntimeOptions = {}, openStore?: OpenStore) {
     this.#options = options;
+    this.#openStore = openStore;
     this.#workflows = new InProcessWorkflowExecutor(this.#registry, { cacheSize: options.cacheSize });
     this.#activities = new InProcessActivityExecutor(this.#registry);
   }
@@ -107,16 +119,21 @@ export class WorkflowRuntime {
     const options = this.#options;
     if (!this.#store) {
       if (options.store) this.#store = options.store;
-      else {
-        const path = options.databasePath ?? ".weft/weft.db";
-        if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-        this.#store = new SqliteStore({ path, lifecycleEvents: options.lifecycleEvents });
-      }
+      else if (this.#openStore) this.#store = this.#openStore(options);
+      else
+        throw new WeftError(
+          "invalid_argument",
+          "the workflow runtime was given no store and no way to open one",
+        );
     }
-    this.#service ??= new WorkflowService(this.#store, { observe: options.observe });
+    this.#service ??= new WorkflowService(this.#store, { observe: options.observe, clock: options.clock });
     const settings = options.workflowSettings;
     if (settings) {
-      this.#limiter ??= new Limiter({ settings, slots: options.slots ?? new MemorySlots() });
+      this.#limiter ??= new Limiter({
+        settings,
+        slots: options.slots ?? new MemorySlots(),
+        clock: options.clock,
+      });
     }
     this.#engine = new Engine({
       store: this.#store,
@@ -128,6 +145,7 @@ export class WorkflowRuntime {
       observe: options.observe,
       traces: options.traces,
       stalledAfterMs: settings?.stalledAfter,
+      clock: options.clock,
     });
     this.#engine.start();
     if (settings?.stateRetentionPolicy) {
@@ -136,6 +154,7 @@ export class WorkflowRuntime {
         policy: settings.stateRetentionPolicy,
         intervalMs: options.retentionIntervalMs,
         logger: options.logger,
+        clock: options.clock,
       });
       this.#retention.start();
     }

@@ -14,9 +14,12 @@ export class ReadyIndex<K> {
   #timer: NodeJS.Timeout | undefined;
   #timerAt = Number.POSITIVE_INFINITY;
   readonly #onReady: () => void;
+  readonly #clock: () => number;
 
-  constructor(onReady: () => void) {
+  /** `clock`: the store's clock, read when the timer fires (other calls are given `now`). */
+  constructor(onReady: () => void, clock: () => number) {
     this.#onReady = onReady;
+    this.#clock = clock;
   }
 
   get readyCount(): number {
@@ -103,7 +106,7 @@ export class ReadyIndex<K> {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.#timerAt = Number.POSITIVE_INFINITY;
-      const at = Date.now();
+      const at = this.#clock();
       this.#promote(at);
       this.#arm(at);
       if (this.#ready.size > 0) this.#onReady();

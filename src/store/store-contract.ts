@@ -15,7 +15,10 @@ import type { ActivityWorkItem, Store, StoreEvent, WorkflowWorkItem } from "./st
 export interface StoreContractOptions {
   name: string;
   /** A store on a fresh, empty database, and how to dispose of that database after the store is closed. */
-  newStore(options?: { lifecycleEvents?: boolean }): Promise<{ store: Store; cleanup?: () => Promise<void> }>;
+  newStore(options?: {
+    lifecycleEvents?: boolean;
+    clock?: () => number;
+  }): Promise<{ store: Store; cleanup?: () => Promise<void> }>;
 }
 
 const LATER = 60_000;
@@ -273,6 +276,23 @@ export function runStoreContract({ name, newStore }: StoreContractOptions): void
         expect(types(later.newEvents)).toEqual(["ExecutionStarted"]);
         await complete(later);
         expect((await store.getInstance("a"))?.status).toBe("RUNNING");
+      });
+
+      test("an abandoned turn's delay counts from the store's own clock", async () => {
+        const ahead = Date.now() + 10 * LATER;
+        const clocked = await newStore({ clock: () => ahead });
+        try {
+          const executionId = randomUUID();
+          await clocked.store.createInstance({ instanceId: "a", name: "wf", executionId, now: Date.now() });
+          const item = await clocked.store.nextWorkflowWorkItem(Date.now());
+          expect(item?.instanceId).toBe("a");
+          await clocked.store.abandonWorkflowWorkItem(item!, 1_000);
+          expect(await clocked.store.nextWorkflowWorkItem(Date.now() + LATER)).toBeUndefined();
+          expect((await clocked.store.nextWorkflowWorkItem(ahead + 1_000))?.instanceId).toBe("a");
+        } finally {
+          await clocked.store.close();
+          await clocked.cleanup?.();
+        }
       });
 
       test("a timer's event becomes visible at its time", async () => {

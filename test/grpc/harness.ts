@@ -1,6 +1,7 @@
 /** An in-process Weft runtime with the gRPC sidecar on a random port. */
 import { GrpcSidecar, type GrpcSidecarOptions } from "../../src/api/grpc/sidecar.js";
-import { WorkflowRuntime, type WorkflowRuntimeOptions } from "../../src/sdk/runtime.js";
+import { WorkflowRuntime } from "../../src/index.js";
+import type { WorkflowRuntimeOptions } from "../../src/sdk/runtime.js";
 
 export interface SidecarFixture {
   runtime: WorkflowRuntime;

@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { afterEach } from "vitest";
-import { PostgresStore, type PostgresStoreOptions } from "../../src/store/postgres/postgres-store.js";
+import type { PostgresStoreOptions } from "../../src/store/postgres/connection.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { freshSchema } from "./database.js";
 
 export function schemaNodes(url: string) {

@@ -1,14 +1,14 @@
 /**
  * The client RPCs (start, inspect, wait, raise, terminate, suspend, resume, purge, list, history), all served by
- * the engine's WorkflowService. Waits that Dapr performs inside an RPC are performed here too, and end when the
- * caller goes away.
+ * the engine's management service (InstanceManagement). Waits that Dapr performs inside an RPC are performed here
+ * too, and end when the caller goes away.
  */
 import type { UntypedServiceImplementation } from "@grpc/grpc-js";
 import { isWeftError, WeftError } from "../../core/errors.js";
 import { quote } from "../../core/input-rules.js";
 import type { Logger } from "../../core/logger.js";
 import { traceparentOf, withTraceparent } from "../../engine/lifecycle.js";
-import type { WorkflowService } from "../../engine/service.js";
+import type { InstanceManagement } from "../../engine/management.js";
 import type { ListPosition } from "../../store/store.js";
 import { decodePageToken, nextPageToken } from "../page-token.js";
 import { instanceIdOf, payloadOf } from "./request-rules.js";
@@ -29,7 +29,10 @@ import type {
 
 const MAX_PAGE = 10_000;
 
-export function clientHandlers(service: () => WorkflowService, logger: Logger): UntypedServiceImplementation {
+export function clientHandlers(
+  service: () => InstanceManagement,
+  logger: Logger,
+): UntypedServiceImplementation {
   return {
     StartInstance: unary(logger, async (request: WireCreateInstanceRequest, { signal, traceparent }) => {
       const startAt = startTimeOf(request.scheduledStartTimestamp);
@@ -130,7 +133,7 @@ const requireId = instanceIdOf;
 /** An unknown instance is `exists: false`, which the SDKs turn into `undefined`, as for GetInstance. */
 async function waitFor(
   request: WireGetInstanceRequest,
-  wait: (instanceId: string) => ReturnType<WorkflowService["waitForStart"]>,
+  wait: (instanceId: string) => ReturnType<InstanceManagement["waitForStart"]>,
 ) {
   try {
     return toWireInstanceResponse(
@@ -144,7 +147,7 @@ async function waitFor(
 }
 
 /** Dapr rejects the filter form; Weft purges every finished instance that matches, page by page. */
-async function purgeMatching(service: WorkflowService, request: WirePurgeRequest, recursive: boolean) {
+async function purgeMatching(service: InstanceManagement, request: WirePurgeRequest, recursive: boolean) {
   const filter = purgeFilterOf(request.purgeInstanceFilter!);
   let deleted = 0;
   let after: ListPosition | undefined;

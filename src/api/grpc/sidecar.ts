@@ -1,7 +1,7 @@
 /**
  * GrpcSidecar: serves the Durable Task `TaskHubSidecarService`, so apps written with Dapr's workflow SDKs run on
  * Weft unmodified. Workers connected over GetWorkItems become the engine's remote executors (`router`); client
- * calls go to the runtime's WorkflowService.
+ * calls go to the runtime's management service (engine/management.ts).
  *
  *   const sidecar = new GrpcSidecar({ apiToken });
  *   const runtime = new WorkflowRuntime({ remote: sidecar.router });
@@ -13,7 +13,7 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { Logger } from "../../core/logger.js";
 import { silentLogger } from "../../core/logger.js";
 import type { ExecutorRouter } from "../../engine/executor.js";
-import type { WorkflowService } from "../../engine/service.js";
+import type { InstanceManagement } from "../../engine/management.js";
 import { apiTokenInterceptor } from "./auth.js";
 import { clientHandlers } from "./client-handlers.js";
 import { remoteRouter } from "./remote-executors.js";
@@ -37,7 +37,7 @@ export interface GrpcSidecarOptions {
 
 /** What the sidecar needs from the runtime it serves. */
 export interface SidecarRuntime {
-  readonly service: WorkflowService;
+  readonly service: InstanceManagement;
   wake(): void;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The HTTP API: Dapr's workflow routes under `/v1.0`, `/v1.0-beta1` and `/v1.0-alpha1` (identical under each),
  * the older documented forms beside them, Weft's own routes under `/weft/v1`, and whatever plugins the caller
- * adds (the pub/sub publish route, say). It only talks to the engine through `runtime.service`.
+ * adds (the pub/sub publish route, say). It only talks to the engine through `runtime.service`, an
+ * InstanceManagement (engine/management.ts).
  */
 import Fastify, {
   type FastifyBaseLogger,
@@ -14,11 +15,10 @@ import type { ComponentResource } from "../../components/resources.js";
 import { quote } from "../../core/input-rules.js";
 import { silentLogger } from "../../core/logger.js";
 import { ComponentError, EngineWorkflowComponent } from "../../engine/workflow-component.js";
-import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { requireApiToken } from "./auth.js";
 import { answerClientError } from "./client-errors.js";
 import { openWorkflowComponents } from "./components.js";
-import type { RouteContext } from "./context.js";
+import type { HttpRuntime, RouteContext } from "./context.js";
 import { type Operation, toErrorAnswer } from "./errors.js";
 import { bulkRoutes } from "./routes/bulk.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -41,8 +41,8 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_MAX_WAIT_SECONDS = 60;
 
 export interface HttpAppOptions {
-  /** A started runtime. */
-  runtime: WorkflowRuntime;
+  /** A started runtime (a WorkflowRuntime). */
+  runtime: HttpRuntime;
   /** Components loaded from `--resources-path`; `workflow.dapr` ones become extra workflow component names. */
   resources?: readonly ComponentResource[];
   /** When set, every route but health requires this `dapr-api-token` header. */

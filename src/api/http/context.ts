@@ -3,13 +3,21 @@
  * after `workflows/` names a workflow component (Dapr 1.11+) or a workflow type (the older documented forms).
  */
 import { quote } from "../../core/input-rules.js";
-import type { WorkflowService } from "../../engine/service.js";
+import type { InstanceManagement } from "../../engine/management.js";
 import type { WorkflowComponent } from "../../engine/workflow-component.js";
-import type { WorkflowRuntime } from "../../sdk/runtime.js";
 import { HttpError } from "./errors.js";
 
+/**
+ * What the HTTP API needs of the runtime it serves (a started WorkflowRuntime has it), as the gRPC sidecar needs
+ * only its SidecarRuntime: the management calls, and which workflow names run in this process.
+ */
+export interface HttpRuntime {
+  readonly service: InstanceManagement;
+  readonly registeredWorkflows: readonly string[];
+}
+
 export interface RouteContext {
-  readonly runtime: WorkflowRuntime;
+  readonly runtime: HttpRuntime;
   /** Workflow components by name, `dapr` included; the workflow routes act only through these. */
   readonly components: ReadonlyMap<string, WorkflowComponent>;
   /** The built-in engine as a component: what the older route forms (a workflow type in the path) act on. */
@@ -22,7 +30,7 @@ export interface RouteContext {
 }
 
 /** The built-in engine's service, for Weft's own routes (which name no component). */
-export function service(ctx: RouteContext): WorkflowService {
+export function service(ctx: RouteContext): InstanceManagement {
   return ctx.runtime.service;
 }
 

@@ -8,7 +8,7 @@
 import { CronExpressionParser } from "cron-parser";
 import { WeftError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import type { WorkflowService } from "../../engine/service.js";
+import type { InstanceManagement } from "../../engine/management.js";
 import { sleep } from "../brokers/broker.js";
 import type { EventRecord } from "../cloud-event.js";
 import { dispatch, isPermanentFailure } from "../dispatch.js";
@@ -67,7 +67,7 @@ export interface CronTriggerOptions {
   name: string;
   schedule: Schedule;
   route: Extract<WorkflowRoute, { action: "start" }>;
-  service: WorkflowService;
+  service: InstanceManagement;
   logger: Logger;
   clock?: () => number;
 }

@@ -14,6 +14,8 @@ export interface ClaimQueueOptions<T> {
   onReady: () => void;
   /** The due timer fired: the store looks up the next due time. */
   onTimer: () => void;
+  /** The store's clock. */
+  clock: () => number;
 }
 
 export class ClaimQueue<T> {
@@ -38,7 +40,7 @@ export class ClaimQueue<T> {
 
   /** Something becomes available at `at`. */
   wakeAt(at: number): void {
-    const now = Date.now();
+    const now = this.#options.clock();
     if (at <= now) {
       this.wake();
       return;
@@ -74,7 +76,7 @@ export class ClaimQueue<T> {
   /** Items leased some other way (a commit that leased them to this node), queued behind the ones waiting. */
   push(items: readonly T[]): void {
     if (items.length === 0) return;
-    const at = Date.now();
+    const at = this.#options.clock();
     for (const item of items) this.#queue.push({ item, at });
     this.#options.onReady();
   }
@@ -103,8 +105,8 @@ export class ClaimQueue<T> {
     const { batchSize } = this.#options;
     // `now` may be older than work committed while an earlier claim was in flight; a claim that missed it would
     // mark the queue drained and leave the work to the next sweep.
-    const items = await this.#options.claim(Math.max(now, Date.now()), batchSize);
-    const at = Date.now();
+    const items = await this.#options.claim(Math.max(now, this.#options.clock()), batchSize);
+    const at = this.#options.clock();
     for (const item of items) this.#queue.push({ item, at });
     if (items.length < batchSize && this.#wakes === wakes) this.#drainedAt = wakes;
   }
@@ -112,7 +114,7 @@ export class ClaimQueue<T> {
   #take(): T | undefined {
     const stale: T[] = [];
     let found: T | undefined;
-    const oldest = Date.now() - this.#options.maxQueuedMs;
+    const oldest = this.#options.clock() - this.#options.maxQueuedMs;
     while (found === undefined && this.#queue.length > 0) {
       const { item, at } = this.#queue.shift()!;
       if (at < oldest) stale.push(item);
@@ -124,7 +126,7 @@ export class ClaimQueue<T> {
 
   /** Timers may fire a little before the wall clock reaches their time; then wait the rest. */
   #expire(at: number): void {
-    if (Date.now() < at) {
+    if (this.#options.clock() < at) {
       this.#dueAt = Number.POSITIVE_INFINITY;
       this.wakeAt(at);
     } else this.#fire();

@@ -8,7 +8,7 @@
  */
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
-import { pendingInstance } from "../../core/instance.js";
+import { resumedInstance } from "../../core/instance.js";
 import { type LifecycleEvent, lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import type { ActivityWorkItem, WorkflowWorkItem } from "../store.js";
 import { insertLifecycleEvents } from "./lifecycle-events.js";
@@ -34,6 +34,8 @@ export interface GroupCommitOptions {
   maxInFlight?: number;
   /** Write lifecycle events to the outbox in the transaction of the status changes. */
   lifecycleEvents?: boolean;
+  /** The store's clock. */
+  clock: () => number;
 }
 
 const MAX_ATTEMPTS = 5;
@@ -194,7 +196,7 @@ export class GroupCommit {
     }>(client, sql.lockBatch([...ids].sort(), activityIds), { begin: true });
     const rows = new Map<string, LockedRow>();
     const finishedActivities = new Set<number>();
-    const lockedAt = Date.now();
+    const lockedAt = this.#options.clock();
     let lockedReady = 0;
     for (const r of locked) {
       if (r.activity_id !== null) finishedActivities.add(r.activity_id);
@@ -213,7 +215,7 @@ export class GroupCommit {
     const results = ops.map((op) => plan.add(op));
     const keys = plan.dedupKeys;
     if (keys.length > 0) {
-      const inserted = await client.query<{ key: string }>(sql.insertDedupKeys(keys, Date.now()));
+      const inserted = await client.query<{ key: string }>(sql.insertDedupKeys(keys, this.#options.clock()));
       plan.dropDuplicates(new Set(inserted.rows.map((r) => r.key)));
     }
     if (this.#options.lifecycleEvents) {
@@ -224,6 +226,7 @@ export class GroupCommit {
       await client.query(sql.deleteInstanceData([...plan.resetHistories], [...plan.reused]));
     }
     // COMMIT shares the write's round trip; if the write fails, PostgreSQL skips it and the batch rolls back.
+    const now = this.#options.clock();
     const [applied] = await queryInTransaction<{
       leased: { id: number; token: string }[];
       started: { instance: string; id: number }[];
@@ -235,8 +238,8 @@ export class GroupCommit {
         plan.consumedInboxIds,
         plan.cleared,
         this.#options.channel,
-        encodeNotices(notice(plan, this.#options.nodeId)),
-        Date.now(),
+        encodeNotices(notice(plan, this.#options.nodeId, now)),
+        now,
       ),
       { commit: true },
     );
@@ -257,23 +260,22 @@ function lifecycleEvents(ops: readonly WriteOp[], results: readonly OpResult[]):
     if (results[i] !== "done") return;
     if (op.kind === "turn") events.push(...lifecycleEventsOf(op.item.state.status, op.outcome.state));
     else if (op.kind === "create" && op.request.resume) {
-      const state = { ...pendingInstance(op.request), status: "RUNNING" as const, updatedAt: op.request.now };
-      events.push(...lifecycleEventsOf("PENDING", state));
+      events.push(...lifecycleEventsOf("PENDING", resumedInstance(op.request, op.request.resume)));
     }
   });
   return events;
 }
 
-function notice(plan: WritePlan, node: string) {
+function notice(plan: WritePlan, node: string, now: number) {
   // Ready rows this batch locked were skipped by claims meanwhile: other nodes look again.
-  let workflowsAt = plan.lockedReadyInstances > 0 ? Date.now() : undefined;
+  let workflowsAt = plan.lockedReadyInstances > 0 ? now : undefined;
   for (const row of plan.claimableInbox) {
     if (workflowsAt === undefined || row.visible_at < workflowsAt) workflowsAt = row.visible_at;
   }
   return {
     node,
     workflowsAt,
-    activitiesAt: plan.sharedActivityCount > 0 ? Date.now() : undefined,
+    activitiesAt: plan.sharedActivityCount > 0 ? now : undefined,
     changes: plan.changes
       .filter((c) => c.statusChanged)
       .map((c): [string, typeof c.status] => [c.instanceId, c.status]),

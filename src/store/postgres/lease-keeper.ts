@@ -12,15 +12,17 @@ export class LeaseKeeper {
   readonly #pool: pg.Pool;
   readonly #ttlMs: number;
   readonly #log: Logger;
+  readonly #clock: () => number;
   readonly #turns = new Map<string, string>();
   readonly #activities = new Map<number, string>();
   #timer: NodeJS.Timeout | undefined;
   #renewing = false;
 
-  constructor(pool: pg.Pool, ttlMs: number, log: Logger) {
+  constructor(pool: pg.Pool, ttlMs: number, log: Logger, clock: () => number) {
     this.#pool = pool;
     this.#ttlMs = ttlMs;
     this.#log = log;
+    this.#clock = clock;
   }
 
   start(): void {
@@ -29,7 +31,7 @@ export class LeaseKeeper {
   }
 
   /** Stops renewing; returns the leases still held, to give back. */
-  stop(): { turns: sql.TurnLease[]; activities: sql.ActivityLease[] } {
+  stop(): { turns: sql.HeldTurnLease[]; activities: sql.HeldActivityLease[] } {
     clearInterval(this.#timer);
     const held = { turns: turnLeases(this.#turns), activities: activityLeases(this.#activities) };
     this.#turns.clear();
@@ -57,7 +59,7 @@ export class LeaseKeeper {
     if (this.#renewing) return;
     this.#renewing = true;
     try {
-      const expiresAt = Date.now() + this.#ttlMs;
+      const expiresAt = this.#clock() + this.#ttlMs;
       if (this.#turns.size > 0) {
         const leases = turnLeases(this.#turns);
         const kept = await this.#pool.query<{ id: string }>(sql.renewTurnLeases(leases, expiresAt));
@@ -84,10 +86,10 @@ export class LeaseKeeper {
   }
 }
 
-function turnLeases(map: Map<string, string>): sql.TurnLease[] {
+function turnLeases(map: Map<string, string>): sql.HeldTurnLease[] {
   return [...map].map(([id, token]) => ({ id, token }));
 }
 
-function activityLeases(map: Map<number, string>): sql.ActivityLease[] {
+function activityLeases(map: Map<number, string>): sql.HeldActivityLease[] {
   return [...map].map(([id, token]) => ({ id, token }));
 }

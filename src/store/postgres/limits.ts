@@ -8,7 +8,7 @@
 import pg from "pg";
 import { WeftError } from "../../core/errors.js";
 import type { ConcurrencySlots } from "../slots.js";
-import { postgresOptionsFromUrl } from "./postgres-store.js";
+import { postgresOptionsFromUrl } from "./connection.js";
 import { pgTypes } from "./rows.js";
 
 const LOCK = "SELECT pg_advisory_xact_lock(hashtext('weft.limits'), hashtext($1))";

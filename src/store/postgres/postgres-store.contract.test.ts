@@ -9,7 +9,7 @@ const url = await testPostgresUrl();
 if (url) {
   const options = {
     name: "postgres",
-    newStore: async (extra: { lifecycleEvents?: boolean } = {}) => {
+    newStore: async (extra: { lifecycleEvents?: boolean; clock?: () => number } = {}) => {
       const { schema, drop } = await freshSchema(url);
       return { store: await PostgresStore.open({ url, schema, poolSize: 3, ...extra }), cleanup: drop };
     },

@@ -75,18 +75,23 @@ export function claimActivities(now: number, limit: number, leaseExpiresAt: numb
   };
 }
 
-export interface TurnLease {
+/**
+ * A lease this node holds on an instance's turn, as renewals and releases name it: the instance, and the token
+ * that proves the lease is still this node's. (A lease being granted is write-plan.ts's EagerTurnLease.)
+ */
+export interface HeldTurnLease {
   id: string;
   token: string;
 }
 
-export interface ActivityLease {
+/** A lease this node holds on an activity row: the row, and the token that proves it is still this node's. */
+export interface HeldActivityLease {
   id: number;
   token: string;
 }
 
 /** Extends the leases this node still holds; returns the instance ids whose lease it still had. */
-export function renewTurnLeases(leases: TurnLease[], expiresAt: number): Query {
+export function renewTurnLeases(leases: HeldTurnLease[], expiresAt: number): Query {
   return {
     name: "weft_renew_turns",
     text: `
@@ -98,7 +103,7 @@ export function renewTurnLeases(leases: TurnLease[], expiresAt: number): Query {
   };
 }
 
-export function renewActivityLeases(leases: ActivityLease[], expiresAt: number): Query {
+export function renewActivityLeases(leases: HeldActivityLease[], expiresAt: number): Query {
   return {
     name: "weft_renew_activities",
     text: `
@@ -111,7 +116,7 @@ export function renewActivityLeases(leases: ActivityLease[], expiresAt: number):
 }
 
 /** Gives turns back. With `retryAt`, an ownerless lease keeps them from being claimed until then. */
-export function releaseTurnLeases(leases: TurnLease[], retryAt: number | null): Query {
+export function releaseTurnLeases(leases: HeldTurnLease[], retryAt: number | null): Query {
   return {
     name: "weft_release_turns",
     text: `
@@ -122,7 +127,7 @@ export function releaseTurnLeases(leases: TurnLease[], retryAt: number | null): 
   };
 }
 
-export function releaseActivityLeases(leases: ActivityLease[], visibleAt: number): Query {
+export function releaseActivityLeases(leases: HeldActivityLease[], visibleAt: number): Query {
   return {
     name: "weft_release_activities",
     text: `

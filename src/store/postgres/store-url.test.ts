@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { postgresOptionsFromUrl } from "./postgres-store.js";
+import { postgresOptionsFromUrl } from "./connection.js";
 
 describe("postgresOptionsFromUrl", () => {
   test("takes Weft's own parameters out of the URL and leaves PostgreSQL's", () => {

@@ -9,10 +9,12 @@ import { childStartFailed, isDeliverable, type TurnOutcome } from "../../core/ap
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, RuntimeStatus, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { ResumePoint } from "../../core/instance.js";
 import {
+  eventVisibleAt,
   type InstanceState,
   pendingInstance,
+  type ResumePoint,
+  resumedInstance,
   type StartRequest,
   startConflict,
   startEvent,
@@ -29,8 +31,11 @@ export interface TurnReceipt {
   inboxIds: number[];
 }
 
-/** A lease on an instance's turn, as this node writes it. */
-export interface TurnLease {
+/**
+ * The lease an eager start grants this node on its new instance's first turn, written into the new row: owner,
+ * token and expiry. (A lease already held, as renewals and releases name it, is queries.ts's HeldTurnLease.)
+ */
+export interface EagerTurnLease {
   owner: string;
   token: string;
   until: number;
@@ -51,7 +56,7 @@ export type WriteOp =
       kind: "create";
       request: StartRequest;
       /** Eager start: the new instance's first turn is leased to this node and runs here without a claim. */
-      lease?: TurnLease;
+      lease?: EagerTurnLease;
     }
   | { kind: "event"; instanceId: string; event: InboxEvent; now: number; dedupKey?: string }
   | {
@@ -99,7 +104,7 @@ export class WritePlan {
   readonly #leased = new Map<string, BatchWrites["activities"][number]>();
   readonly #created = new Map<string, { state: InstanceState; historyLength: number }>();
   /** Created instances whose first turn this node leased, with their start event. */
-  readonly #eager = new Map<string, { lease: TurnLease; event: InboxEvent }>();
+  readonly #eager = new Map<string, { lease: EagerTurnLease; event: InboxEvent }>();
   readonly #finished = new Map<string, { state: InstanceState; historyLength: number }>();
   readonly #released = new Set<string>();
   readonly #consumed: number[] = [];
@@ -260,7 +265,7 @@ export class WritePlan {
     };
   }
 
-  #create(request: StartRequest, lease?: TurnLease): OpResult {
+  #create(request: StartRequest, lease?: EagerTurnLease): OpResult {
     const id = request.instanceId;
     const row = this.#rows.get(id);
     const conflict = startConflict(row?.status, request);
@@ -269,8 +274,9 @@ export class WritePlan {
       return "defer";
     }
     if (row) this.reused.add(id);
+    const { resume } = request;
+    if (resume) return this.#resume(resumedInstance(request, resume), resume, request.now);
     const state = pendingInstance(request);
-    if (request.resume) return this.#resume(state, request.resume, request.now);
     this.#created.set(id, { state, historyLength: 0 });
     this.#rows.set(id, {
       status: "PENDING",
@@ -301,9 +307,7 @@ export class WritePlan {
       if (dedupKey !== undefined) this.#keyed.set(dedupKey, null);
       return "done";
     }
-    const waitsForStart =
-      row.status === "PENDING" && event.type !== "ExecutionTerminated" && (row.scheduledStartAt ?? 0) > now;
-    const inboxRow = this.#enqueue(instanceId, null, waitsForStart ? row.scheduledStartAt! : now, event);
+    const inboxRow = this.#enqueue(instanceId, null, eventVisibleAt(row, event, now), event);
     if (dedupKey !== undefined) this.#keyed.set(dedupKey, inboxRow);
     return "done";
   }
@@ -359,15 +363,12 @@ export class WritePlan {
     return "done";
   }
 
-  /** A rerun: the instance starts RUNNING with a history, and what it left unfinished is scheduled again. */
+  /** A rerun (`state` from core's resumedInstance): its history, and what that history left unfinished, planned. */
   #resume(state: InstanceState, resume: ResumePoint, now: number): OpResult {
     const id = state.instanceId;
-    state.status = "RUNNING";
-    const started = resume.history.find((e) => e.type === "ExecutionStarted");
-    if (started?.type === "ExecutionStarted") state.input = started.input;
     this.#created.set(id, { state, historyLength: resume.history.length });
     this.#rows.set(id, {
-      status: "RUNNING",
+      status: state.status,
       executionId: state.executionId,
       scheduledStartAt: null,
       leaseToken: null,

@@ -153,6 +153,8 @@ export function migrate(db: Database.Database, through = MIGRATIONS.length): voi
     db.transaction(() => {
       db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(
         version,
+        // Not the store's clock: migrations run on the writer thread, which a function cannot be passed to, and
+        // this time is only for operators reading the table.
         Date.now(),
       );
       db.exec(sql);

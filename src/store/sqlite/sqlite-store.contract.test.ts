@@ -7,12 +7,14 @@ import { SqliteStore } from "./sqlite-store.js";
 
 runStoreContract({
   name: "sqlite :memory:",
-  newStore: async () => ({ store: new SqliteStore({ path: ":memory:" }) }),
+  newStore: async (options: { clock?: () => number } = {}) => ({
+    store: new SqliteStore({ path: ":memory:", ...options }),
+  }),
 });
 
 const onFile = {
   name: "sqlite file",
-  newStore: async (options: { lifecycleEvents?: boolean } = {}) => {
+  newStore: async (options: { lifecycleEvents?: boolean; clock?: () => number } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), "weft-contract-"));
     return {
       store: new SqliteStore({ path: join(dir, "weft.db"), ...options }),

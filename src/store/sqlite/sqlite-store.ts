@@ -10,7 +10,7 @@ import type { TurnOutcome } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { HistoryEvent, InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import { type InstanceState, pendingInstance, type StartRequest } from "../../core/instance.js";
+import { type InstanceState, resumedInstance, type StartRequest } from "../../core/instance.js";
 import { lifecycleEventsOf } from "../../core/lifecycle-events.js";
 import type { ActivityTask } from "../../core/work.js";
 import { foldOverview, type GroupedRow } from "../overview-rows.js";
@@ -44,6 +44,8 @@ export interface SqliteStoreOptions {
   stateCacheSize?: number;
   /** Write lifecycle events to the outbox with each status change (see `lifecycleEvents`). */
   lifecycleEvents?: boolean;
+  /** The time the store reads itself (releasing leases, timers of future work); default `Date.now`. */
+  clock?: () => number;
 }
 
 /** What a leased turn consumes (inbox rows), and its instance's number. */
@@ -65,8 +67,9 @@ const LEASE_BATCH = 64;
 export class SqliteStore implements Store {
   readonly #thread: ThreadClient;
   readonly #listeners = new Set<(event: StoreEvent) => void>();
-  readonly #workflows = new ReadyIndex<string>(() => this.#emit({ kind: "workflow-ready" }));
-  readonly #activities = new ReadyIndex<number>(() => this.#emit({ kind: "activity-ready" }));
+  readonly #clock: () => number;
+  readonly #workflows: ReadyIndex<string>;
+  readonly #activities: ReadyIndex<number>;
   readonly #inbox = new InboxMirror();
   /** Activity tasks this process wrote and nobody leased yet: their lease needs no read. */
   readonly #tasks = new Map<number, ActivityTask>();
@@ -83,11 +86,14 @@ export class SqliteStore implements Store {
   #closed = false;
 
   constructor(options: SqliteStoreOptions) {
+    this.#clock = options.clock ?? Date.now;
+    this.#workflows = new ReadyIndex<string>(() => this.#emit({ kind: "workflow-ready" }), this.#clock);
+    this.#activities = new ReadyIndex<number>(() => this.#emit({ kind: "activity-ready" }), this.#clock);
     this.#thread = new ThreadClient(options.path, { maxWritesPerCommit: options.maxWritesPerCommit });
     this.#stateCacheSize = options.stateCacheSize ?? STATE_CACHE_SIZE;
     this.lifecycleEvents = options.lifecycleEvents ? this.#eventLog() : undefined;
     const { inbox, activities } = this.#thread.opened;
-    const now = Date.now();
+    const now = this.#clock();
     for (const row of inbox) {
       this.#inbox.addUnknown(row.instance_id, row.rows);
       this.#workflows.add(row.instance_id, row.visible_at, now);
@@ -105,7 +111,7 @@ export class SqliteStore implements Store {
     // A rerun starts RUNNING at once.
     const lifecycle =
       this.lifecycleEvents && request.resume
-        ? lifecycleRows("PENDING", { ...pendingInstance(request), status: "RUNNING", updatedAt: request.now })
+        ? lifecycleRows("PENDING", resumedInstance(request, request.resume))
         : undefined;
     return this.#thread.send({ op: "create", request, activities, lifecycle }, (effects, seq) => {
       this.#follow(effects, seq);
@@ -190,7 +196,7 @@ export class SqliteStore implements Store {
       (effects, seq) => {
         this.#follow(effects, seq);
         this.#dispatch(activities, now);
-        this.#workflows.release(id, false, Date.now());
+        this.#workflows.release(id, false, this.#clock());
         this.#emit({ kind: "instance-changed", instanceId: id, status: state.status });
       },
       true,
@@ -202,7 +208,7 @@ export class SqliteStore implements Store {
   }
 
   async abandonWorkflowWorkItem(item: WorkflowWorkItem, delayMs = 0): Promise<void> {
-    this.#workflows.release(item.instanceId, true, Date.now(), delayMs);
+    this.#workflows.release(item.instanceId, true, this.#clock(), delayMs);
   }
 
   async nextActivityWorkItem(now: number): Promise<ActivityWorkItem | undefined> {
@@ -238,7 +244,7 @@ export class SqliteStore implements Store {
     const { rowId } = item.receipt as ActivityReceipt;
     // The next lease reads the row back, with this delivery counted.
     this.#thread.send({ op: "countDispatch", rowId }).catch(() => {});
-    this.#activities.release(rowId, true, Date.now(), delayMs);
+    this.#activities.release(rowId, true, this.#clock(), delayMs);
   }
 
   async getInstance(instanceId: string): Promise<InstanceState | undefined> {
@@ -381,7 +387,7 @@ export class SqliteStore implements Store {
   /** Brings the indexes in step with what a durable write did on the thread. */
   #follow(effects: Effects | undefined, seq: number): void {
     if (!effects) return;
-    const now = Date.now();
+    const now = this.#clock();
     for (const id of effects.deleted) {
       this.#inbox.clear(id);
       this.#states.delete(id);

@@ -8,10 +8,12 @@ import { childStartFailed, isDeliverable } from "../../core/apply.js";
 import { WeftError } from "../../core/errors.js";
 import type { InboxEvent, TaskCompleted, TaskFailed } from "../../core/history.js";
 import { isTerminalStatus } from "../../core/history.js";
-import type { ResumePoint } from "../../core/instance.js";
 import {
+  eventVisibleAt,
   type InstanceState,
   pendingInstance,
+  type ResumePoint,
+  resumedInstance,
   type StartRequest,
   startConflict,
   startEvent,
@@ -57,13 +59,12 @@ export class SqliteWriter {
     const conflict = startConflict(existing?.status, request);
     if (conflict) throw conflict;
     if (existing) this.delete(request.instanceId);
-    const state = pendingInstance(request);
     if (request.resume) {
-      this.#resume(state, request.resume, activities, request.now);
+      this.#resume(resumedInstance(request, request.resume), request.resume, activities, request.now);
       if (lifecycle) this.#lifecycle(lifecycle);
       return;
     }
-    this.#insertInstance(state, 0);
+    this.#insertInstance(pendingInstance(request), 0);
     const { event, visibleAt } = startEvent(request);
     this.enqueue(request.instanceId, request.executionId, visibleAt, event);
   }
@@ -73,9 +74,8 @@ export class SqliteWriter {
     const row = this.#status(instanceId);
     if (!row) throw new WeftError("not_found", `no workflow instance with id '${instanceId}'`);
     if (isTerminalStatus(row.status)) return;
-    const waitsForStart =
-      row.status === "PENDING" && event.type !== "ExecutionTerminated" && (row.scheduled_start_at ?? 0) > now;
-    this.enqueue(instanceId, null, waitsForStart ? row.scheduled_start_at! : now, event);
+    const target = { status: row.status, scheduledStartAt: row.scheduled_start_at };
+    this.enqueue(instanceId, null, eventVisibleAt(target, event, now), event);
   }
 
   /** A turn's writes. */
@@ -199,16 +199,13 @@ export class SqliteWriter {
     }
   }
 
-  /** A rerun: the instance starts with a history, and what that history left unfinished is scheduled again. */
+  /** A rerun (`state` from core's resumedInstance): its history, and what that history left unfinished, written. */
   #resume(
     state: InstanceState,
     resume: ResumePoint,
     activities: readonly ActivityRowWrite[],
     now: number,
   ): void {
-    state.status = "RUNNING";
-    const started = resume.history.find((e) => e.type === "ExecutionStarted");
-    state.input = started?.type === "ExecutionStarted" ? started.input : state.input;
     const instanceNo = this.#insertInstance(state, resume.history.length);
     this.#sql.insertHistory.run(instanceNo, 0, JSON.stringify(resume.history));
     for (const { rowId, task } of activities) {
