@@ -1,7 +1,8 @@
 /**
  * The dashboard end to end: a real `weft run` process with an API token, real Chromium, workflows started over the
- * HTTP API, and every page and action driven through the browser. Each page's screenshot lands in docs/img/
- * (linked from docs/dashboard.md).
+ * HTTP API, and every page and action driven through the browser. Each page is screenshotted; with
+ * WEFT_UPDATE_SCREENSHOTS=1 the pictures replace docs/img/ (linked from docs/dashboard.md), otherwise they go to a
+ * temporary folder, so a test run leaves the checkout as it was.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,7 +15,6 @@ import { buildUi, chromiumAvailable, openBrowser } from "./browser.js";
 
 const TOKEN = "e2e-secret-token";
 const APP = join(ROOT, "test/ui/fixtures/dashboard-app.mjs");
-const IMAGES = join(ROOT, "docs/img");
 /** Parallel activities of the long-history instance: each adds a TaskScheduled and a TaskCompleted. */
 const FAN_OUT = 5000;
 
@@ -25,6 +25,7 @@ describe.skipIf(!available)("dashboard in Chromium", { timeout: 120_000 }, () =>
   let dataDir: string;
   let browser: { context: BrowserContext; close: () => Promise<void> };
   let page: Page;
+  let images: string;
 
   const api = async (
     method: string,
@@ -52,7 +53,7 @@ describe.skipIf(!available)("dashboard in Chromium", { timeout: 120_000 }, () =>
     (await api("GET", `/v1.0/workflows/dapr/${id}`)).runtimeStatus;
   const reach = (id: string, wanted: string) =>
     eventually(async () => (await status(id)) === wanted || undefined, 60_000, `${id} ${wanted}`);
-  const shot = (name: string) => page.screenshot({ path: join(IMAGES, `${name}.png`), fullPage: false });
+  const shot = (name: string) => page.screenshot({ path: join(images, `${name}.png`), fullPage: false });
   const rows = () => page.locator("table.instances tbody tr");
   const rowIds = () => page.locator("table.instances tbody tr td:first-child a").allTextContents();
   const waitRows = (predicate: (ids: string[]) => boolean, what: string) =>
@@ -65,6 +66,7 @@ describe.skipIf(!available)("dashboard in Chromium", { timeout: 120_000 }, () =>
   beforeAll(async () => {
     buildUi();
     dataDir = mkdtempSync(join(tmpdir(), "weft-ui-e2e-"));
+    images = process.env.WEFT_UPDATE_SCREENSHOTS === "1" ? join(ROOT, "docs/img") : join(dataDir, "img");
     server = launch(["--app", APP, "--data-dir", dataDir], { DAPR_API_TOKEN: TOKEN });
     await server.ready;
     await start("order", "order-1", { id: "order-1", total: 42 }, "customer=ACME; region=eu");
