@@ -17,7 +17,7 @@ import {
   toWireOrchestratorRequest,
 } from "../../src/api/grpc/translate-work.js";
 import type { WireOrchestratorResponse } from "../../src/api/grpc/wire.js";
-import type { HistoryEvent, RuntimeStatus } from "../../src/core/history.js";
+import { type HistoryEvent, RUNTIME_STATUSES } from "../../src/core/history.js";
 
 const T = 1_700_000_000_123;
 const failure = { errorType: "Boom", message: "it broke", stackTrace: "at x" };
@@ -124,14 +124,7 @@ describe("Weft -> the SDKs' stubs", () => {
   });
 
   test("no Weft status maps to CANCELED or STALLED, which the JS clients cannot parse", () => {
-    const statuses: RuntimeStatus[] = [
-      "PENDING",
-      "RUNNING",
-      "SUSPENDED",
-      "COMPLETED",
-      "FAILED",
-      "TERMINATED",
-    ];
+    const statuses = [...RUNTIME_STATUSES];
     const sent = statuses.map(toWireStatus);
     expect(sent).not.toContain("ORCHESTRATION_STATUS_CANCELED");
     expect(sent).not.toContain("ORCHESTRATION_STATUS_STALLED");
