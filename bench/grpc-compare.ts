@@ -1,8 +1,9 @@
 /**
  * The gRPC path side by side, round by round: each round runs every configuration once (W1 then W2), in turn, so
  * the machine's slow moments fall on all of them alike. Configurations: `weft run` and the in-memory sidecar double
- * (the floor: the SDK's own cost), each with @dapr/dapr's worker, @dapr/durabletask-js's, and @dapr/dapr's in two
- * worker processes; and Restate on the same W1 and W2. Prints medians and ratios, and saves every sample.
+ * (the floor: the SDK's own cost), each with @dapr/dapr's worker, @dapr/durabletask-js's, @dapr/dapr's in two
+ * worker processes, and @dapr/durabletask-js's with the app and the sidecar pinned to separate halves of the cores
+ * (`--pin` of bench/grpc.ts); and Restate on the same W1 and W2. Prints medians and ratios, and saves every sample.
  *
  *   node --import tsx bench/grpc-compare.ts [--rounds 3] [--w1 100] [--w2 500] [--no-restate] [--out file.json]
  */
@@ -40,6 +41,8 @@ const configs: Record<string, GrpcBenchOptions> = {
   "weft dtjs": { sidecar: "weft", sdk: "durabletask-js" },
   "floor dapr x2": { sidecar: "double", sdk: "dapr", workers: 2 },
   "weft dapr x2": { sidecar: "weft", sdk: "dapr", workers: 2 },
+  "floor dtjs pinned": { sidecar: "double", sdk: "durabletask-js", pin: true },
+  "weft dtjs pinned": { sidecar: "weft", sdk: "durabletask-js", pin: true },
 };
 const samples: Record<string, Sample[]> = {};
 const record = (name: string, sample: Sample) => {
@@ -58,6 +61,8 @@ for (let r = 0; r < rounds; r++) {
       w2WorkflowsPerSec: w2.workflowsPerSec,
       appCpuMsPerItem: w2.appCpuMsPerItem,
       sidecarCpuMsPerItem: w2.weftCpuMsPerItem,
+      sidecarMainThreadCpuMsPerItem: w2.sidecarMainThreadCpuMsPerItem,
+      sidecarOtherThreadsCpuMsPerItem: w2.sidecarOtherThreadsCpuMsPerItem,
     });
   }
   if (!values["no-restate"]) {
@@ -79,7 +84,7 @@ for (const [name, list] of Object.entries(samples)) {
 }
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? round(a / b) : Number.NaN);
 const ratios: Record<string, number> = {};
-for (const variant of ["dapr", "dtjs", "dapr x2"]) {
+for (const variant of ["dapr", "dtjs", "dapr x2", "dtjs pinned"]) {
   const weft = medians[`weft ${variant}`];
   const floor = medians[`floor ${variant}`];
   ratios[`W2 weft/floor ${variant}`] = ratio(weft?.w2WorkflowsPerSec, floor?.w2WorkflowsPerSec);

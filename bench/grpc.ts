@@ -6,10 +6,14 @@
  * a time) and W2 (1,000 x 10-step workflows at 50 concurrent). With `--workers N` the workers run in N processes of
  * their own and this process only runs the client.
  *
+ * With `--pin` (Linux, `taskset`) the app's processes run on the first half of the cores and the sidecar on the
+ * other half, so the two never wait for each other's core: what the sidecar costs the app apart from sharing cores.
+ *
  *   node --import tsx bench/grpc.ts [--runs 200] [--workflows 1000] [--concurrency 50] [--sdk durabletask-js]
- *     [--sidecar weft|double] [--workers N]
+ *     [--sidecar weft|double] [--workers N] [--pin]
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { cpus } from "node:os";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -46,6 +50,8 @@ export interface GrpcBenchOptions {
   workers?: number;
   /** Writes CPU profiles of W2 into this folder: the sidecar's, the worker processes', and this process's. */
   profileDir?: string;
+  /** The app's processes on the first half of the cores, the sidecar on the other half. */
+  pin?: boolean;
 }
 
 export interface GrpcBenchResult {
@@ -59,6 +65,9 @@ export interface GrpcBenchResult {
     /** CPU per work item (a turn or an activity) of the app's processes (SDK workers and client) and of the sidecar. */
     appCpuMsPerItem: number;
     weftCpuMsPerItem: number;
+    /** Of the sidecar's: its main thread (gRPC, engine), and its other threads (Weft's SQLite writer, V8's GC). */
+    sidecarMainThreadCpuMsPerItem: number;
+    sidecarOtherThreadsCpuMsPerItem: number;
   };
 }
 
@@ -144,6 +153,22 @@ async function startApp(sdk: GrpcSdk, address: string, workers: number, profileD
   };
 }
 
+/**
+ * Pins the app's processes (this one and its worker processes) and the sidecar to separate halves of the cores;
+ * returns what gives this process all cores back (a pinned process's children inherit its cores).
+ */
+function pin(appPids: readonly number[], sidecarPid: number): () => void {
+  // All the machine's cores: availableParallelism() counts only those this process may use.
+  const cores = cpus().length;
+  if (cores < 2) throw new Error("--pin needs at least two cores");
+  const half = Math.floor(cores / 2);
+  const range = (from: number, to: number) => (from === to - 1 ? `${from}` : `${from}-${to - 1}`);
+  const set = (list: string, pid: number) => execFileSync("taskset", ["-a", "-p", "-c", list, String(pid)]);
+  for (const pid of appPids) set(range(0, half), pid);
+  set(range(half, cores), sidecarPid);
+  return () => set(range(0, cores), process.pid);
+}
+
 async function appCpuMs(pids: readonly number[]): Promise<number> {
   const own = process.cpuUsage();
   let total = (own.user + own.system) / 1000;
@@ -159,6 +184,7 @@ export async function runGrpcBench(
   const restoreConsole = silenceSdkChatter();
   const sidecar = await startSidecar(options);
   const app = await startApp(sdk, sidecar.address, options.workers ?? 0, options.profileDir);
+  const unpin = options.pin ? pin([process.pid, ...app.pids], sidecar.pid) : () => {};
   const profiled = [sidecar.pid, ...app.pids];
   const toggleProfiles = () => {
     for (const pid of profiled) process.kill(pid, "SIGUSR2");
@@ -179,6 +205,7 @@ export async function runGrpcBench(
     const t0 = nowMs();
     const appCpu = await appCpuMs(app.pids);
     const sidecarCpu = await cpuMsOf(sidecar.pid);
+    const sidecarMainCpu = await cpuMsOf(sidecar.pid, sidecar.pid);
     await runPool(sizes.w2Workflows, sizes.w2Concurrency, runOne);
     const seconds = (nowMs() - t0) / 1000;
     if (profileDir) {
@@ -190,6 +217,7 @@ export async function runGrpcBench(
     const items = Math.max(1, sizes.w2Workflows * (2 * STEPS_PER_WORKFLOW + 1));
     const appCpuMsPerItem = ((await appCpuMs(app.pids)) - appCpu) / items;
     const weftCpuMsPerItem = ((await cpuMsOf(sidecar.pid)) - sidecarCpu) / items;
+    const mainCpuMsPerItem = ((await cpuMsOf(sidecar.pid, sidecar.pid)) - sidecarMainCpu) / items;
     return {
       w1: {
         p50Ms: round(percentile(latencies, 50)),
@@ -205,9 +233,12 @@ export async function runGrpcBench(
         concurrency: sizes.w2Concurrency,
         appCpuMsPerItem: round(appCpuMsPerItem),
         weftCpuMsPerItem: round(weftCpuMsPerItem),
+        sidecarMainThreadCpuMsPerItem: round(mainCpuMsPerItem),
+        sidecarOtherThreadsCpuMsPerItem: round(weftCpuMsPerItem - mainCpuMsPerItem),
       },
     };
   } finally {
+    unpin();
     await app.stop();
     await sidecar.stop();
     restoreConsole();
@@ -251,6 +282,7 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
       workers: { type: "string", default: "0" },
       /** Writes CPU profiles of W2 of every process into this folder. */
       "cpu-prof": { type: "string" },
+      pin: { type: "boolean", default: false },
     },
   });
   const result = await runGrpcBench(
@@ -265,6 +297,7 @@ if (process.argv[1] && import.meta.filename === process.argv[1]) {
       sidecar: values.sidecar === "double" ? "double" : "weft",
       workers: Number(values.workers),
       profileDir: values["cpu-prof"],
+      pin: values.pin,
     },
   );
   console.log(JSON.stringify(result, null, 2));

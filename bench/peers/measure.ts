@@ -61,8 +61,12 @@ export async function rssBytes(pid: number): Promise<number> {
 }
 
 /** CPU time (user + system) a process has used so far, from /proc (Linux). */
-export async function cpuMsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+/** CPU time of a process, or with `tid` of one of its threads (the main thread's id is the process's). */
+export async function cpuMsOf(pid: number, tid?: number): Promise<number> {
+  const stat = await readFile(
+    tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
+    "utf8",
+  );
   // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SEC;
