@@ -153,20 +153,23 @@ async function startApp(sdk: GrpcSdk, address: string, workers: number, profileD
   };
 }
 
-/**
- * Pins the app's processes (this one and its worker processes) and the sidecar to separate halves of the cores;
- * returns what gives this process all cores back (a pinned process's children inherit its cores).
- */
-function pin(appPids: readonly number[], sidecarPid: number): () => void {
-  // All the machine's cores: availableParallelism() counts only those this process may use.
-  const cores = cpus().length;
-  if (cores < 2) throw new Error("--pin needs at least two cores");
-  const half = Math.floor(cores / 2);
-  const range = (from: number, to: number) => (from === to - 1 ? `${from}` : `${from}-${to - 1}`);
-  const set = (list: string, pid: number) => execFileSync("taskset", ["-a", "-p", "-c", list, String(pid)]);
-  for (const pid of appPids) set(range(0, half), pid);
-  set(range(half, cores), sidecarPid);
-  return () => set(range(0, cores), process.pid);
+/** All the machine's cores: availableParallelism() counts only those this process may use. */
+const CORES = cpus().length;
+const coreRange = (from: number, to: number) => (from === to - 1 ? `${from}` : `${from}-${to - 1}`);
+const setCores = (list: string, pid: number) =>
+  execFileSync("taskset", ["-a", "-p", "-c", list, String(pid)]);
+
+/** Pins the app's processes (this one and its worker processes) and the sidecar to separate halves of the cores. */
+function pin(appPids: readonly number[], sidecarPid: number): void {
+  if (CORES < 2) throw new Error("--pin needs at least two cores");
+  const half = Math.floor(CORES / 2);
+  for (const pid of appPids) setCores(coreRange(0, half), pid);
+  setCores(coreRange(half, CORES), sidecarPid);
+}
+
+/** Gives this process all cores back after a pinned run (later runs in it, and their children, would inherit). */
+function useAllCores(): void {
+  setCores(coreRange(0, CORES), process.pid);
 }
 
 async function appCpuMs(pids: readonly number[]): Promise<number> {
@@ -184,13 +187,17 @@ export async function runGrpcBench(
   const restoreConsole = silenceSdkChatter();
   const sidecar = await startSidecar(options);
   const app = await startApp(sdk, sidecar.address, options.workers ?? 0, options.profileDir);
-  const unpin = options.pin ? pin([process.pid, ...app.pids], sidecar.pid) : () => {};
+  let pinned = false;
   const profiled = [sidecar.pid, ...app.pids];
   const toggleProfiles = () => {
     for (const pid of profiled) process.kill(pid, "SIGUSR2");
   };
   const runOne = () => app.client.runOne();
   try {
+    if (options.pin) {
+      pinned = true;
+      pin([process.pid, ...app.pids], sidecar.pid);
+    }
     const latencies: number[] = [];
     for (let i = 0; i < sizes.w1Warmup + sizes.w1Runs; i++) {
       const t0 = nowMs();
@@ -238,10 +245,10 @@ export async function runGrpcBench(
       },
     };
   } finally {
-    unpin();
     await app.stop();
     await sidecar.stop();
     restoreConsole();
+    if (pinned) useAllCores();
   }
 }
 

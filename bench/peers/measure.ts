@@ -60,8 +60,10 @@ export async function rssBytes(pid: number): Promise<number> {
   return Number(match[1]) * 1024;
 }
 
-/** CPU time (user + system) a process has used so far, from /proc (Linux). */
-/** CPU time of a process, or with `tid` of one of its threads (the main thread's id is the process's). */
+/**
+ * CPU time (user + system) a process has used so far, or with `tid` one of its threads (the main thread's id is the
+ * process's), from /proc (Linux).
+ */
 export async function cpuMsOf(pid: number, tid?: number): Promise<number> {
   const stat = await readFile(
     tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`,
